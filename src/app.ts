@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import type { Clock } from './delivery/ports';
+import { apiRoutes } from './http/api-routes';
+import { errorHandler } from './http/error-handler';
+import { opsRoutes } from './http/ops-routes';
+import { requestLog } from './http/request-log';
+import type { Logger } from './observability/logger';
+import type { Metrics } from './observability/metrics';
+import type { Recipient, Store } from './store/store';
+import { CallFlow } from './voice/call-flow';
+import { voiceRoutes } from './voice/routes';
+import type { CallPlan } from './voice/twiml';
+
+/** Everything the HTTP app needs, handed in: it never reads the environment and never listens. */
+export interface AppDeps {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  adminToken: string;
+  twilio: { authToken: string; verifySignatures: boolean };
+  plan: CallPlan;
+  recipients: Recipient[];
+  /** Wakes the delivery worker when deliveries were stored. */
+  onDeliveriesStored: () => void;
+  /** How long a call without a code waits for its transcript before the team gets the recording. */
+  transcriptGraceMs: number;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Twilio's signature is checked against PUBLIC_URL, so nothing here needs the proxy's headers.
+  app.set('trust proxy', false);
+  app.use(requestLog(deps.logger));
+
+  const flow = new CallFlow({
+    store: deps.store,
+    clock: deps.clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    plan: deps.plan,
+    recipients: deps.recipients,
+    onDeliveriesStored: deps.onDeliveriesStored,
+    transcriptGraceMs: deps.transcriptGraceMs,
+  });
+  app.use(opsRoutes(deps));
+  app.use(
+    '/twilio',
+    voiceRoutes({
+      flow,
+      maxListens: deps.plan.maxListens,
+      logger: deps.logger,
+      signature: {
+        authToken: deps.twilio.authToken,
+        publicUrl: deps.plan.publicUrl,
+        enabled: deps.twilio.verifySignatures,
+        logger: deps.logger,
+      },
+    }),
+  );
+  app.use('/api', apiRoutes(deps));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such route' });
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

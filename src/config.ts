@@ -1,0 +1,201 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Everything the service needs, read once at start from the environment. */
+export interface Config {
+  /** `production` when NODE_ENV=production; `local` otherwise (generated secrets, outbox delivery). */
+  mode: 'production' | 'local';
+  port: number;
+  /** Base URL Twilio calls, without a trailing slash; signatures are checked against it. */
+  publicUrl: string;
+  dataDir: string;
+  adminToken: string;
+  twilio: {
+    accountSid: string;
+    authToken: string;
+    phoneNumber: string;
+    /** E.164 sender or a Messaging Service SID (`MG...`). */
+    smsFrom: string;
+    apiBaseUrl: string;
+    /** False only when TWILIO_SIGNATURE_CHECK=off outside production. */
+    verifySignatures: boolean;
+  };
+  notify: { emailTo: string[]; smsTo: string[] };
+  /** Absent when email is not configured (local mode writes to the outbox instead). */
+  smtp?: { url: string; from: string };
+  /** When false (local mode without real Twilio credentials), SMS go to the outbox. */
+  smsViaTwilio: boolean;
+  codeLength: number;
+  voiceLanguage: string;
+  logLevel: string;
+}
+
+/**
+ * The configuration is invalid. `problems` lists every one of them, each with the expected form,
+ * so an operator fixes them all in one go.
+ */
+export class ConfigError extends Error {
+  /** sysexits.h EX_CONFIG: the process stops with this code. */
+  readonly exitCode = 78;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
+
+const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optional = (schema: z.ZodType<string>) => z.preprocess(blankIsUnset, schema.optional());
+const list = (item: RegExp, form: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),
+    z.array(z.string().regex(item, `each entry must be ${form}`)),
+  );
+
+const schema = z.object({
+  NODE_ENV: optional(z.string()),
+  PORT: z.preprocess(blankIsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PUBLIC_URL: optional(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://onboard.example.com' }),
+  ),
+  DATA_DIR: z.preprocess(blankIsUnset, z.string().default('./data')),
+  ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex characters')),
+  TWILIO_AUTH_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be the 32-character auth token, without spaces')),
+  TWILIO_PHONE_NUMBER: optional(z.string().regex(E164, 'must be E.164, such as +14155550123')),
+  TWILIO_SMS_FROM: optional(
+    z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be E.164 or a Messaging Service SID (MG...)'),
+  ),
+  TWILIO_API_BASE_URL: z.preprocess(blankIsUnset, z.url({ protocol: /^https?$/ }).default('https://api.twilio.com')),
+  TWILIO_SIGNATURE_CHECK: z.preprocess(blankIsUnset, z.enum(['on', 'off']).default('on')),
+  NOTIFY_EMAIL_TO: list(EMAIL, 'an email address'),
+  NOTIFY_SMS_TO: list(E164, 'an E.164 number such as +14155550123'),
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\/\S+$/, 'must be a nodemailer URL such as smtp://user:pass@host:587')),
+  EMAIL_FROM: optional(z.string().min(3)),
+  CODE_LENGTH: z.preprocess(blankIsUnset, z.coerce.number().int().min(4).max(10).default(6)),
+  VOICE_LANGUAGE: z.preprocess(
+    blankIsUnset,
+    z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, 'must be a language tag such as en-US').default('en-US'),
+  ),
+  LOG_LEVEL: z.preprocess(
+    blankIsUnset,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+/** Secrets that local mode generates when they are not set (see local-secrets.ts). */
+export interface LocalSecrets {
+  ADMIN_TOKEN: string;
+  TWILIO_ACCOUNT_SID: string;
+  TWILIO_AUTH_TOKEN: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** What local mode filled in or will do differently; printed at start. Never holds a secret. */
+  notices: string[];
+}
+
+/**
+ * Parses the environment. In production every missing or malformed variable is an error; in local
+ * mode missing secrets come from `localSecrets` (called only when one is needed) and missing
+ * delivery settings send to the outbox.
+ */
+export function loadConfig(env: Env, localSecrets: () => LocalSecrets): LoadedConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = result.data;
+  const production = e.NODE_ENV === 'production';
+  const problems = production ? productionProblems(e) : [];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return production ? { config: build(e, 'production'), notices: [] } : localConfig(e, localSecrets);
+}
+
+function productionProblems(e: Parsed): string[] {
+  const required: Array<[keyof Parsed, string]> = [
+    ['PUBLIC_URL', 'the https URL Twilio calls, such as https://onboard.example.com'],
+    ['ADMIN_TOKEN', 'a random token of 16+ characters for /api/*'],
+    ['TWILIO_ACCOUNT_SID', 'your account SID, AC followed by 32 hex characters'],
+    ['TWILIO_AUTH_TOKEN', "your account's auth token; it checks X-Twilio-Signature"],
+    ['TWILIO_PHONE_NUMBER', 'the number being registered, E.164 such as +14155550123'],
+  ];
+  const problems = required.filter(([key]) => e[key] === undefined).map(([key, form]) => `${key}: required, ${form}`);
+  if (e.NOTIFY_EMAIL_TO.length === 0 && e.NOTIFY_SMS_TO.length === 0) {
+    problems.push('NOTIFY_EMAIL_TO or NOTIFY_SMS_TO: at least one recipient, comma-separated');
+  }
+  if (e.NOTIFY_EMAIL_TO.length > 0 && !e.SMTP_URL) {
+    problems.push('SMTP_URL: required with NOTIFY_EMAIL_TO, such as smtp://user:pass@smtp.example.com:587');
+  }
+  if (e.NOTIFY_EMAIL_TO.length > 0 && !e.EMAIL_FROM) {
+    problems.push('EMAIL_FROM: required with NOTIFY_EMAIL_TO, the sender, such as "wa-onboard <onboard@example.com>"');
+  }
+  if (e.TWILIO_SIGNATURE_CHECK === 'off') {
+    problems.push('TWILIO_SIGNATURE_CHECK: cannot be off in production; anyone could post a fake code');
+  }
+  return problems;
+}
+
+function localConfig(e: Parsed, localSecrets: () => LocalSecrets): LoadedConfig {
+  const notices: string[] = ['local mode (NODE_ENV is not production)'];
+  const needsSecrets = !e.ADMIN_TOKEN || !e.TWILIO_ACCOUNT_SID || !e.TWILIO_AUTH_TOKEN;
+  const generated = needsSecrets ? localSecrets() : undefined;
+  const filled: Parsed = {
+    ...e,
+    ADMIN_TOKEN: e.ADMIN_TOKEN ?? generated?.ADMIN_TOKEN,
+    TWILIO_ACCOUNT_SID: e.TWILIO_ACCOUNT_SID ?? generated?.TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: e.TWILIO_AUTH_TOKEN ?? generated?.TWILIO_AUTH_TOKEN,
+  };
+  for (const key of ['ADMIN_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
+    if (!e[key]) notices.push(`${key} is not set: using a generated local value`);
+  }
+  if (!e.PUBLIC_URL) notices.push(`PUBLIC_URL is not set: using http://127.0.0.1:${e.PORT}`);
+  if (!e.TWILIO_PHONE_NUMBER) notices.push('TWILIO_PHONE_NUMBER is not set: using +15005550006 (Twilio test number)');
+  if (e.NOTIFY_EMAIL_TO.length === 0 && e.NOTIFY_SMS_TO.length === 0) {
+    notices.push('NOTIFY_EMAIL_TO and NOTIFY_SMS_TO are not set: codes are only stored (see GET /api/codes)');
+  }
+  const config = build(filled, 'local');
+  if (!config.smtp && e.NOTIFY_EMAIL_TO.length > 0) notices.push('SMTP_URL is not set: emails go to the outbox folder');
+  if (!config.smsViaTwilio && e.NOTIFY_SMS_TO.length > 0) {
+    notices.push('Twilio credentials are not set: SMS go to the outbox folder');
+  }
+  return { config, notices };
+}
+
+function build(e: Parsed, mode: Config['mode']): Config {
+  const phoneNumber = e.TWILIO_PHONE_NUMBER ?? '+15005550006';
+  return {
+    mode,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(e.DATA_DIR),
+    adminToken: required(e.ADMIN_TOKEN),
+    twilio: {
+      accountSid: required(e.TWILIO_ACCOUNT_SID),
+      authToken: required(e.TWILIO_AUTH_TOKEN),
+      phoneNumber,
+      smsFrom: e.TWILIO_SMS_FROM ?? phoneNumber,
+      apiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
+      verifySignatures: e.TWILIO_SIGNATURE_CHECK === 'on',
+    },
+    notify: { emailTo: e.NOTIFY_EMAIL_TO, smsTo: e.NOTIFY_SMS_TO },
+    smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.EMAIL_FROM ?? `wa-onboard <wa-onboard@localhost>` } : undefined,
+    // Generated credentials cannot reach Twilio; real ones (set in the environment) can.
+    smsViaTwilio: mode === 'production' || Boolean(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN),
+    codeLength: e.CODE_LENGTH,
+    voiceLanguage: e.VOICE_LANGUAGE,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function required(value: string | undefined): string {
+  if (value === undefined) throw new Error('a required setting was not filled in');
+  return value;
+}

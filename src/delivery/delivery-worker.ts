@@ -1,0 +1,117 @@
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { DeliveryJob, Store } from '../store/store';
+import { DeliveryError } from './delivery-error';
+import { emailFor, smsFor } from './messages';
+import type { Clock, Mailer, SmsSender } from './ports';
+import type { RetryPolicy } from './retry-policy';
+
+export interface DeliveryWorkerDeps {
+  store: Store;
+  mailer: Mailer;
+  sms: SmsSender;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  retry: RetryPolicy;
+  /** How often to look for due deliveries when nothing kicks the worker. */
+  pollMs: number;
+}
+
+/**
+ * Sends what the store says is due, each (channel, recipient) on its own: a slow SMTP server never
+ * holds back an SMS. Everything it knows comes from the store, so a restart picks up where a crash
+ * stopped; a delivery in flight during a crash is sent again (at least once).
+ */
+export class DeliveryWorker {
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+
+  constructor(private readonly deps: DeliveryWorkerDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** New work was stored: look now rather than at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    this.schedule(0);
+  }
+
+  /** Starts every due delivery not already in flight, without waiting for them. */
+  tick(): void {
+    const { store, clock, logger } = this.deps;
+    try {
+      for (const job of store.dueDeliveries(clock.now(), 100)) {
+        if (this.inFlight.has(job.id)) continue;
+        const attempt = this.attempt(job).finally(() => {
+          this.inFlight.delete(job.id);
+          this.kick();
+        });
+        this.inFlight.set(job.id, attempt);
+      }
+    } catch (error) {
+      logger.error({ err: messageOf(error) }, 'could not read due deliveries; will look again');
+    }
+  }
+
+  /** Resolves when nothing is in flight (tests, graceful stop). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.idle();
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.tick();
+      if (!this.stopped) this.schedule(this.untilNextDue());
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private untilNextDue(): number {
+    const next = this.deps.store.nextDueAt();
+    const wait = next ? next.getTime() - this.deps.clock.now().getTime() : Infinity;
+    // Due now means in flight (tick just started everything due); its end kicks us again.
+    return wait <= 0 ? this.deps.pollMs : Math.min(this.deps.pollMs, wait);
+  }
+
+  private async attempt(job: DeliveryJob): Promise<void> {
+    const { store, clock, logger, metrics, retry } = this.deps;
+    const log = logger.child({ delivery: job.id, kind: job.kind, channel: job.channel, callSid: job.call.callSid });
+    try {
+      if (job.channel === 'email') await this.deps.mailer.send(emailFor(job));
+      else await this.deps.sms.send(smsFor(job));
+      store.markDeliverySent(job.id, clock.now());
+      metrics.deliveryAttempted(job.channel, 'sent');
+      log.info({ attempts: job.attempts + 1 }, 'delivered');
+    } catch (error) {
+      const failure = error instanceof DeliveryError ? error : new DeliveryError(messageOf(error), { permanent: false });
+      const attempts = job.attempts + 1;
+      if (failure.permanent || attempts >= retry.maxAttempts) {
+        const reason = failure.permanent ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
+        store.markDeliveryFailed(job.id, reason);
+        metrics.deliveryAttempted(job.channel, 'failed');
+        log.error({ attempts, reason }, 'delivery failed for good');
+      } else {
+        const next = new Date(clock.now().getTime() + retry.delayMs(attempts));
+        store.markDeliveryRetry(job.id, failure.message, next);
+        metrics.deliveryAttempted(job.channel, 'retry');
+        log.warn({ attempts, reason: failure.message, retryAt: next.toISOString() }, 'delivery failed; will retry');
+      }
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

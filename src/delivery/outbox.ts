@@ -1,0 +1,22 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Mailer, OutgoingEmail, OutgoingSms, SmsSender } from './ports';
+
+/**
+ * Local mode's stand-in for SMTP and Twilio: each message becomes a JSON file in
+ * `{dataDir}/outbox`, named so a directory listing reads in send order.
+ */
+export function createOutbox(dataDir: string): { mailer: Mailer; sms: SmsSender; dir: string } {
+  const dir = path.join(dataDir, 'outbox');
+  let sequence = 0;
+  const write = async (channel: 'email' | 'sms', message: OutgoingEmail | OutgoingSms) => {
+    await fs.mkdir(dir, { recursive: true });
+    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${++sequence}-${channel}.json`;
+    await fs.writeFile(path.join(dir, name), `${JSON.stringify({ channel, ...message }, null, 2)}\n`);
+  };
+  return {
+    dir,
+    mailer: { send: (email) => write('email', email) },
+    sms: { send: (sms) => write('sms', sms) },
+  };
+}

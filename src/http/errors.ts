@@ -1,0 +1,25 @@
+/** An error with the HTTP status and stable `code` the error middleware answers with. */
+export class HttpError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** No or wrong credentials for `/api/*`. */
+export class UnauthorizedError extends HttpError {
+  constructor(message = 'send Authorization: Bearer <ADMIN_TOKEN>') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+/** A request whose shape we cannot use (the message says what is wrong). */
+export class BadRequestError extends HttpError {
+  constructor(message: string) {
+    super(400, 'bad_request', message);
+  }
+}

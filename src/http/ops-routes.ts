@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Store } from '../store/store';
+
+/** Liveness, readiness and Prometheus metrics: unauthenticated, and holding no secret. */
+export function opsRoutes(deps: { store: Store; metrics: Metrics; logger: Logger }): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', (_req, res) => {
+    try {
+      deps.store.ping();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      deps.logger.error({ err: error }, 'readiness check: the store does not answer');
+      res.status(503).json({ status: 'unavailable', reason: 'the store does not answer' });
+    }
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,256 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations } from './migrations';
+import type {
+  CallInfo,
+  CapturedCode,
+  Channel,
+  CodeSource,
+  CodeView,
+  DeliveryJob,
+  DeliveryKind,
+  DeliveryStatus,
+  Recipient,
+  Store,
+} from './store';
+
+export const DATABASE_FILE = 'wa-onboard.sqlite';
+
+interface DueRow {
+  id: number;
+  kind: DeliveryKind;
+  channel: Channel;
+  recipient: string;
+  attempts: number;
+  created_at: number;
+  call_sid: string;
+  from_number: string;
+  to_number: string;
+  recording_url: string | null;
+  heard: string;
+  code: string | null;
+  source: CodeSource | null;
+  received_at: number | null;
+}
+
+/** The store on a SQLite file under `dataDir` (WAL, so readers never wait on the writer). */
+export function openSqliteStore(dataDir: string): Store {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, DATABASE_FILE));
+  db.pragma('journal_mode = WAL');
+  // FULL: a code Twilio was told we have must survive a power cut, not only a crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  for (let version = applied; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+class SqliteStore implements Store {
+  constructor(private readonly db: Database.Database) {}
+
+  recordCall(call: CallInfo, at: Date): void {
+    this.db
+      .prepare(
+        `INSERT INTO calls (call_sid, from_number, to_number, started_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (call_sid) DO NOTHING`,
+      )
+      .run(call.callSid, call.from, call.to, at.getTime());
+  }
+
+  addHeard(callSid: string, text: string): void {
+    this.db
+      .prepare(`UPDATE calls SET heard = json_insert(heard, '$[#]', ?) WHERE call_sid = ?`)
+      .run(text, callSid);
+  }
+
+  setRecordingUrl(callSid: string, url: string): void {
+    this.db.prepare(`UPDATE calls SET recording_url = ? WHERE call_sid = ?`).run(url, callSid);
+  }
+
+  captureCode(captured: CapturedCode, recipients: Recipient[], now: Date): { created: boolean } {
+    return this.db.transaction(() => {
+      this.recordCall(captured.call, captured.receivedAt);
+      const inserted = this.db
+        .prepare(
+          `INSERT INTO codes (call_sid, code, source, received_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (call_sid, code) DO NOTHING`,
+        )
+        .run(captured.call.callSid, captured.code, captured.source, captured.receivedAt.getTime());
+      if (inserted.changes === 0) return { created: false };
+      const insertDelivery = this.db.prepare(
+        `INSERT INTO deliveries (kind, call_sid, code_id, channel, recipient, next_attempt_at, created_at)
+         VALUES ('code', ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const r of recipients) {
+        insertDelivery.run(captured.call.callSid, inserted.lastInsertRowid, r.channel, r.to, now.getTime(), now.getTime());
+      }
+      this.db
+        .prepare(
+          `UPDATE deliveries SET status = 'cancelled'
+           WHERE kind = 'missed-call' AND call_sid = ? AND status = 'pending'`,
+        )
+        .run(captured.call.callSid);
+      return { created: true };
+    })();
+  }
+
+  callHasCode(callSid: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM codes WHERE call_sid = ? LIMIT 1`).get(callSid) !== undefined;
+  }
+
+  scheduleMissedCallNotice(callSid: string, recipients: Recipient[], dueAt: Date, now: Date): boolean {
+    return this.db.transaction(() => {
+      if (this.callHasCode(callSid)) return false;
+      // code_id is NULL here, and NULLs never collide in a UNIQUE index: check for an existing notice.
+      const exists = this.db
+        .prepare(`SELECT 1 FROM deliveries WHERE kind = 'missed-call' AND call_sid = ? LIMIT 1`)
+        .get(callSid);
+      if (exists) return false;
+      const insert = this.db.prepare(
+        `INSERT INTO deliveries (kind, call_sid, channel, recipient, next_attempt_at, created_at)
+         VALUES ('missed-call', ?, ?, ?, ?, ?)`,
+      );
+      for (const r of recipients) insert.run(callSid, r.channel, r.to, dueAt.getTime(), now.getTime());
+      return true;
+    })();
+  }
+
+  releaseMissedCallNotice(callSid: string, at: Date): void {
+    this.db
+      .prepare(
+        `UPDATE deliveries SET next_attempt_at = MIN(next_attempt_at, ?)
+         WHERE kind = 'missed-call' AND call_sid = ? AND status = 'pending' AND attempts = 0`,
+      )
+      .run(at.getTime(), callSid);
+  }
+
+  dueDeliveries(now: Date, limit: number): DeliveryJob[] {
+    const rows = this.db
+      .prepare(
+        `SELECT d.id, d.kind, d.channel, d.recipient, d.attempts, d.created_at,
+                c.call_sid, c.from_number, c.to_number, c.recording_url, c.heard,
+                k.code, k.source, k.received_at
+         FROM deliveries d
+         JOIN calls c ON c.call_sid = d.call_sid
+         LEFT JOIN codes k ON k.id = d.code_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+         ORDER BY d.next_attempt_at, d.id
+         LIMIT ?`,
+      )
+      .all(now.getTime(), limit) as DueRow[];
+    return rows.map(toJob);
+  }
+
+  markDeliverySent(id: number, at: Date): void {
+    this.db
+      .prepare(`UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?`)
+      .run(at.getTime(), id);
+  }
+
+  markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): void {
+    this.db
+      .prepare(`UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`)
+      .run(error, nextAttemptAt.getTime(), id);
+  }
+
+  markDeliveryFailed(id: number, error: string): void {
+    this.db
+      .prepare(`UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`)
+      .run(error, id);
+  }
+
+  nextDueAt(): Date | null {
+    const row = this.db
+      .prepare(`SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'`)
+      .get() as { at: number | null };
+    return row.at === null ? null : new Date(row.at);
+  }
+
+  listCodes(limit: number): CodeView[] {
+    const codes = this.db
+      .prepare(
+        `SELECT k.id, k.code, k.source, k.call_sid, k.received_at, c.from_number, c.to_number
+         FROM codes k JOIN calls c ON c.call_sid = k.call_sid
+         ORDER BY k.received_at DESC, k.id DESC LIMIT ?`,
+      )
+      .all(limit) as Array<{
+      id: number;
+      code: string;
+      source: CodeSource;
+      call_sid: string;
+      received_at: number;
+      from_number: string;
+      to_number: string;
+    }>;
+    const deliveries = this.db.prepare(
+      `SELECT channel, recipient, status, attempts, last_error, sent_at FROM deliveries WHERE code_id = ? ORDER BY id`,
+    );
+    return codes.map((k) => ({
+      code: k.code,
+      source: k.source,
+      callSid: k.call_sid,
+      from: k.from_number,
+      to: k.to_number,
+      receivedAt: new Date(k.received_at).toISOString(),
+      deliveries: (
+        deliveries.all(k.id) as Array<{
+          channel: Channel;
+          recipient: string;
+          status: DeliveryStatus;
+          attempts: number;
+          last_error: string | null;
+          sent_at: number | null;
+        }>
+      ).map((d) => ({
+        channel: d.channel,
+        to: d.recipient,
+        status: d.status,
+        attempts: d.attempts,
+        error: d.last_error,
+        sentAt: d.sent_at === null ? null : new Date(d.sent_at).toISOString(),
+      })),
+    }));
+  }
+
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toJob(row: DueRow): DeliveryJob {
+  return {
+    id: row.id,
+    kind: row.kind,
+    channel: row.channel,
+    recipient: row.recipient,
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at),
+    call: {
+      callSid: row.call_sid,
+      from: row.from_number,
+      to: row.to_number,
+      recordingUrl: row.recording_url,
+      heard: JSON.parse(row.heard) as string[],
+    },
+    code:
+      row.code !== null && row.source !== null && row.received_at !== null
+        ? { code: row.code, source: row.source, receivedAt: new Date(row.received_at) }
+        : undefined,
+  };
+}

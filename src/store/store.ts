@@ -1,0 +1,90 @@
+/** Where a captured code was heard. */
+export type CodeSource = 'dtmf' | 'speech' | 'transcription';
+export type Channel = 'email' | 'sms';
+export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
+/** A code to forward, or the notice that a call ended with no code (recording link, what was heard). */
+export type DeliveryKind = 'code' | 'missed-call';
+
+export interface CallInfo {
+  callSid: string;
+  from: string;
+  to: string;
+}
+
+export interface Recipient {
+  channel: Channel;
+  to: string;
+}
+
+export interface CapturedCode {
+  call: CallInfo;
+  code: string;
+  source: CodeSource;
+  receivedAt: Date;
+}
+
+/** One delivery due for an attempt, with what its message needs. */
+export interface DeliveryJob {
+  id: number;
+  kind: DeliveryKind;
+  channel: Channel;
+  recipient: string;
+  attempts: number;
+  createdAt: Date;
+  call: CallInfo & { recordingUrl: string | null; heard: string[] };
+  /** Present for `kind: 'code'`. */
+  code?: { code: string; source: CodeSource; receivedAt: Date };
+}
+
+export interface DeliveryView {
+  channel: Channel;
+  to: string;
+  status: DeliveryStatus;
+  attempts: number;
+  error: string | null;
+  sentAt: string | null;
+}
+
+export interface CodeView {
+  code: string;
+  source: CodeSource;
+  callSid: string;
+  from: string;
+  to: string;
+  receivedAt: string;
+  deliveries: DeliveryView[];
+}
+
+/**
+ * The few queries the service needs. Every write that Twilio's answer depends on happens here,
+ * before the answer, so a restart resumes from what was stored.
+ */
+export interface Store {
+  /** Records a call the first time it is seen; later calls with the same SID change nothing. */
+  recordCall(call: CallInfo, at: Date): void;
+  /** Keeps what was heard without a full code, for the missed-call notice. */
+  addHeard(callSid: string, text: string): void;
+  setRecordingUrl(callSid: string, url: string): void;
+  /**
+   * Stores a code and one pending delivery per recipient, in one transaction, and cancels any
+   * missed-call notice of the call. `created` is false when the call already had this code.
+   */
+  captureCode(captured: CapturedCode, recipients: Recipient[], now: Date): { created: boolean };
+  callHasCode(callSid: string): boolean;
+  /** Schedules the missed-call notice (once per call and recipient) unless the call has a code. */
+  scheduleMissedCallNotice(callSid: string, recipients: Recipient[], dueAt: Date, now: Date): boolean;
+  /** Makes a call's scheduled missed-call notice due at `at` (the transcript came back empty). */
+  releaseMissedCallNotice(callSid: string, at: Date): void;
+
+  dueDeliveries(now: Date, limit: number): DeliveryJob[];
+  markDeliverySent(id: number, at: Date): void;
+  markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): void;
+  markDeliveryFailed(id: number, error: string): void;
+  /** When the next pending delivery is due, if any: the worker sleeps until then. */
+  nextDueAt(): Date | null;
+
+  listCodes(limit: number): CodeView[];
+  /** Throws when the database does not answer (readiness probe). */
+  ping(): void;
+  close(): void;
+}

@@ -1,0 +1,51 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { Logger } from '../observability/logger';
+import type { CallFlow } from './call-flow';
+import { twilioCallParams, listenNumber, type TwilioCallParams } from './twilio-params';
+import { emptyTwiml, sorryTwiml } from './twiml';
+import { requireTwilioSignature, type TwilioSignatureOptions } from './twilio-signature';
+
+export interface VoiceRoutesDeps {
+  flow: CallFlow;
+  signature: TwilioSignatureOptions;
+  maxListens: number;
+  logger: Logger;
+}
+
+/**
+ * `/twilio/*`: form-encoded, signed, and always answered with TwiML. Routes are thin: parse,
+ * call the call flow, answer.
+ */
+export function voiceRoutes(deps: VoiceRoutesDeps): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  router.use(requireTwilioSignature(deps.signature));
+
+  const twiml = (handle: (params: TwilioCallParams, req: Request) => string) => (req: Request, res: Response) => {
+    const parsed = twilioCallParams.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      deps.logger.warn({ path: req.path, problem: parsed.error.issues[0]?.message }, 'refused a Twilio request');
+      res.status(400).type('text/xml').send(sorryTwiml());
+      return;
+    }
+    try {
+      res.type('text/xml').send(handle(parsed.data, req));
+    } catch (error) {
+      // Most likely the store: answer 503 so Twilio records the failure (and tries a fallback URL).
+      deps.logger.error({ err: error, path: req.path, callSid: parsed.data.CallSid }, 'could not handle a Twilio request');
+      res.status(503).type('text/xml').send(sorryTwiml());
+    }
+  };
+
+  router.post('/voice', twiml((params, req) => deps.flow.answer(params, listenNumber(req.query, deps.maxListens))));
+  router.post('/gather', twiml((params, req) => deps.flow.gathered(params, listenNumber(req.query, deps.maxListens))));
+  router.post('/recording', twiml((params) => deps.flow.recorded(params)));
+  router.post(
+    '/transcription',
+    twiml((params) => {
+      deps.flow.transcribed(params);
+      return emptyTwiml();
+    }),
+  );
+  return router;
+}

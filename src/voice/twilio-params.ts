@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * The form parameters we read from Twilio's voice requests. Twilio adds parameters without notice,
+ * so unknown ones pass through; only `CallSid` is required of every request.
+ */
+export const twilioCallParams = z.looseObject({
+  CallSid: z.string().min(1, 'CallSid is missing: is this request from Twilio?'),
+  From: z.string().default(''),
+  To: z.string().default(''),
+  Digits: z.string().optional(),
+  SpeechResult: z.string().optional(),
+  Confidence: z.string().optional(),
+  RecordingUrl: z.string().optional(),
+  TranscriptionText: z.string().optional(),
+  TranscriptionStatus: z.string().optional(),
+});
+
+export type TwilioCallParams = z.infer<typeof twilioCallParams>;
+
+/** Which listening try a request belongs to, from `?listen=N` (1 when absent or nonsense). */
+export function listenNumber(query: unknown, max: number): number {
+  const raw = (query as Record<string, unknown> | undefined)?.listen;
+  const n = typeof raw === 'string' ? Number.parseInt(raw, 10) : 1;
+  return Number.isFinite(n) && n >= 1 ? Math.min(n, max) : 1;
+}
