@@ -1,0 +1,106 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { startFakeTwilioApi } from '../embedded/fake-twilio-api';
+import { freePort } from '../embedded/free-port';
+import { startLocalSmtpServer } from '../embedded/local-smtp-server';
+import { simulateTwilioCall, type CallStep } from '../embedded/simulated-twilio-call';
+import { createLogger } from '../observability/logger';
+import { createService } from '../service';
+import type { CodeView } from '../store/store';
+
+/**
+ * The main job on embedded parts: the real service on a free loopback port, a temporary SQLite,
+ * a real SMTP server and a stand-in for Twilio's REST API on loopback, and Meta's verification
+ * call played as Twilio would play it. No account, no network.
+ */
+async function demo(): Promise<boolean> {
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const speech = speechArgument() ?? `Your WhatsApp verification code is ${spaced(code)}. Again, your code is ${spaced(code)}.`;
+  const account = { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: randomBytes(16).toString('hex') };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-demo-'));
+  const smtp = await startLocalSmtpServer();
+  const twilioApi = await startFakeTwilioApi(account);
+  const port = await freePort();
+
+  const { config } = loadConfig(
+    {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DATA_DIR: dataDir,
+      ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+      TWILIO_ACCOUNT_SID: account.accountSid,
+      TWILIO_AUTH_TOKEN: account.authToken,
+      TWILIO_PHONE_NUMBER: '+15005550006',
+      TWILIO_API_BASE_URL: twilioApi.url,
+      NOTIFY_EMAIL_TO: 'team@example.com',
+      NOTIFY_SMS_TO: '+15005550001',
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+    () => {
+      throw new Error('the demo sets every secret');
+    },
+  );
+  const service = createService(config, { logger: createLogger({ level: config.logLevel }) });
+  const { url } = await service.listen(port, '127.0.0.1');
+  try {
+    say(`1. wa-onboard is listening on ${url} (data in ${dataDir})`);
+    say(`   embedded SMTP server: ${smtp.url.replace(/\/\/[^@]*@/, '//')}; Twilio API stand-in: ${twilioApi.url}`);
+    say(`2. Meta's robot calls ${config.twilio.phoneNumber} and says: "${speech}"`);
+    await simulateTwilioCall({
+      serviceUrl: url,
+      publicUrl: config.publicUrl,
+      ...account,
+      from: '+16505550100',
+      to: config.twilio.phoneNumber,
+      speech,
+      onStep: printStep,
+    });
+    const codes = (await (
+      await fetch(`${url}/api/codes`, { headers: { authorization: `Bearer ${config.adminToken}` } })
+    ).json()) as { codes: CodeView[] };
+    const heard = codes.codes[0];
+    say(`3. The service heard: ${heard ? `${heard.code} (by ${heard.source})` : 'nothing'}`);
+    const [email] = await smtp.waitFor(1);
+    const [sms] = await twilioApi.waitForMessages(1);
+    say(`4. Email received by the SMTP server, to ${email?.to.join(', ')}:`);
+    say(indent(`Subject: ${email?.subject}\n\n${email?.text.trim()}`));
+    say(`5. SMS received by the Twilio API stand-in, to ${sms?.to} from ${sms?.from}:`);
+    say(indent(sms?.body ?? ''));
+    const ok = heard?.code === code && Boolean(email?.text.includes(code)) && Boolean(sms?.body.includes(code));
+    say(ok ? `OK: code ${code} captured and delivered by email and SMS.` : `FAILED: expected code ${code}.`);
+    return ok;
+  } finally {
+    await service.close();
+    await Promise.all([smtp.close(), twilioApi.close()]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function printStep(step: CallStep): void {
+  const heard = step.params.SpeechResult ?? step.params.Digits;
+  say(`   Twilio → POST ${step.path}${heard ? ` (SpeechResult "${heard}")` : ''}`);
+  say(`   ← ${step.status} TwiML:`);
+  say(indent(step.twiml.replace(/></g, '>\n<'), 6));
+}
+
+function speechArgument(): string | undefined {
+  const at = process.argv.indexOf('--speech');
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+const spaced = (code: string) => code.split('').join(' ');
+const indent = (text: string, by = 6) => text.replace(/^/gm, ' '.repeat(by));
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+demo().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,95 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Arrivals } from './arrivals';
+
+/** An SMS as the fake Messages API accepted it. */
+export interface ReceivedSms {
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+}
+
+/** A scripted answer: an HTTP status and, for errors, Twilio's error code and message. */
+export interface ScriptedAnswer {
+  status: number;
+  code?: number;
+  message?: string;
+}
+
+export interface FakeTwilioApi {
+  /** For TWILIO_API_BASE_URL. */
+  url: string;
+  /** Messages answered 201, in order. */
+  messages: ReceivedSms[];
+  /** Every Messages request, whatever it was answered. */
+  attempts: number;
+  /** The next requests get these answers, in order; then 201 again. */
+  script(answers: ScriptedAnswer[]): void;
+  waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedSms[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Twilio's Messages API, as far as wa-onboard uses it, over real HTTP on loopback: it checks the
+ * basic auth (AccountSid:AuthToken) and answers with Twilio's JSON shapes, errors included, so the
+ * real twilio client can be pointed at it through TWILIO_API_BASE_URL.
+ */
+export async function startFakeTwilioApi(account: { accountSid: string; authToken: string }): Promise<FakeTwilioApi> {
+  const messages = new Arrivals<ReceivedSms>('SMS');
+  const scripted: ScriptedAnswer[] = [];
+  let attempts = 0;
+  const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
+  const messagesPath = `/2010-04-01/Accounts/${account.accountSid}/Messages.json`;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const send = (status: number, body: object) => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      const error = (status: number, code: number, message: string) =>
+        send(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+      if (req.headers.authorization !== expectedAuth) return error(401, 20003, 'Authenticate');
+      if (req.method !== 'POST' || req.url !== messagesPath) return error(404, 20404, 'The requested resource was not found');
+      attempts++;
+      const answer = scripted.shift();
+      if (answer && answer.status >= 300) return error(answer.status, answer.code ?? answer.status, answer.message ?? 'scripted error');
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const sms: ReceivedSms = {
+        to: form.get('To') ?? '',
+        from: form.get('From') ?? undefined,
+        messagingServiceSid: form.get('MessagingServiceSid') ?? undefined,
+        body: form.get('Body') ?? '',
+      };
+      messages.push(sms);
+      send(201, {
+        sid: `SM${String(messages.items.length).padStart(32, '0')}`,
+        account_sid: account.accountSid,
+        to: sms.to,
+        from: sms.from ?? null,
+        messaging_service_sid: sms.messagingServiceSid ?? null,
+        body: sms.body,
+        status: 'queued',
+        date_created: new Date().toUTCString(),
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    messages: messages.items,
+    get attempts() {
+      return attempts;
+    },
+    script: (answers) => scripted.push(...answers),
+    waitForMessages: (count, timeoutMs) => messages.waitFor(count, timeoutMs),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
