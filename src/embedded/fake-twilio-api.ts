@@ -26,6 +26,8 @@ export interface FakeTwilioApi {
   attempts: number;
   /** The next requests get these answers, in order; then 201 again. */
   script(answers: ScriptedAnswer[]): void;
+  /** Drops what is left of the script: every request is answered 201 again. */
+  clearScript(): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedSms[]>;
   close(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export async function startFakeTwilioApi(account: { accountSid: string; authToke
       return attempts;
     },
     script: (answers) => scripted.push(...answers),
+    clearScript: () => scripted.splice(0),
     waitForMessages: (count, timeoutMs) => messages.waitFor(count, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {

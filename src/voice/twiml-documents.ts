@@ -1,0 +1,34 @@
+import { DEFAULT_MAX_LISTENS, goodbyeTwiml, listenTwiml, recordTwiml, sorryTwiml, type CallPlan } from './twiml';
+
+/** The placeholder the files in twiml/ carry where the service puts its PUBLIC_URL. */
+export const PUBLIC_URL_PLACEHOLDER = '{{PUBLIC_URL}}';
+
+/**
+ * The TwiML documents of a verification call with the default plan, as files for twiml/: readable,
+ * ready to paste into a TwiML Bin once `{{PUBLIC_URL}}` is replaced. Built by the same functions
+ * the service answers with; a test fails when the files drift from them.
+ */
+export function twimlDocuments(): Record<string, string> {
+  const plan: CallPlan = {
+    publicUrl: PUBLIC_URL_PLACEHOLDER,
+    codeLength: 6,
+    language: 'en-US',
+    maxListens: DEFAULT_MAX_LISTENS,
+  };
+  return {
+    'voice.xml': pretty(listenTwiml(plan, 1)),
+    'voice-last-listen.xml': pretty(listenTwiml(plan, plan.maxListens)),
+    'record.xml': pretty(recordTwiml(plan)),
+    'goodbye.xml': pretty(goodbyeTwiml()),
+    'sorry.xml': pretty(sorryTwiml()),
+  };
+}
+
+/** One element a line; our documents are flat, so one level of indent is all they need. */
+function pretty(xml: string): string {
+  return `${xml
+    .replace(/></g, '>\n<')
+    .split('\n')
+    .map((line) => (/^<(\?xml|Response|\/Response)/.test(line) ? line : `  ${line}`))
+    .join('\n')}\n`;
+}

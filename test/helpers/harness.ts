@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import twilio from 'twilio';
+import { loadConfig, type Config, type Env } from '../../src/config';
+import { exponentialBackoff, type RetryPolicy } from '../../src/delivery/retry-policy';
+import { startFakeTwilioApi, type FakeTwilioApi } from '../../src/embedded/fake-twilio-api';
+import { startLocalSmtpServer, type LocalSmtpServer } from '../../src/embedded/local-smtp-server';
+import { createLogger } from '../../src/observability/logger';
+import { createService, type Service } from '../../src/service';
+
+export const ACCOUNT = { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'f'.repeat(32) };
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+/** What Twilio was told to call: signatures are made for it, requests go to the local listener. */
+export const PUBLIC_URL = 'https://onboard.example.com';
+export const OUR_NUMBER = '+15005550006';
+export const META_CALLER = '+16505550100';
+
+/** Retries in milliseconds, so failure tests run quickly. */
+export const FAST_RETRY: RetryPolicy = exponentialBackoff({ baseMs: 30, maxMs: 200, maxAttempts: 8 });
+
+export interface Harness {
+  service: Service;
+  config: Config;
+  url: string;
+  smtp: LocalSmtpServer;
+  twilioApi: FakeTwilioApi;
+  dataDir: string;
+  /** Every log line the service wrote, as raw JSON text. */
+  logs: string[];
+  /** A POST to `/twilio/...` signed the way Twilio signs it. */
+  twilioPost(pathAndQuery: string, params: Record<string, string>): Promise<Response>;
+  codes(): Promise<Array<{ code: string; source: string; deliveries: Array<{ channel: string; status: string; attempts: number; error: string | null }> }>>;
+  /** Stops the service only (the parts stay up), as a crash or a deploy would. */
+  stopService(): Promise<void>;
+  /** Starts the service again on the same data folder. */
+  restartService(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Env;
+  retry?: RetryPolicy;
+  dataDir?: string;
+  smtp?: LocalSmtpServer;
+  twilioApi?: FakeTwilioApi;
+  transcriptGraceMs?: number;
+}
+
+/** The real service with its real parts on loopback: SQLite in a temp folder, SMTP, Twilio's API. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-test-'));
+  const smtp = options.smtp ?? (await startLocalSmtpServer());
+  const twilioApi = options.twilioApi ?? (await startFakeTwilioApi(ACCOUNT));
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const { config } = loadConfig(
+    {
+      NODE_ENV: 'production',
+      PUBLIC_URL,
+      DATA_DIR: dataDir,
+      ADMIN_TOKEN,
+      TWILIO_ACCOUNT_SID: ACCOUNT.accountSid,
+      TWILIO_AUTH_TOKEN: ACCOUNT.authToken,
+      TWILIO_PHONE_NUMBER: OUR_NUMBER,
+      TWILIO_API_BASE_URL: twilioApi.url,
+      NOTIFY_EMAIL_TO: 'team@example.com',
+      NOTIFY_SMS_TO: '+15005550001',
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+      LOG_LEVEL: 'trace',
+      ...options.env,
+    },
+    () => {
+      throw new Error('tests set every secret');
+    },
+  );
+  const start = async () => {
+    const service = createService(config, {
+      logger: createLogger({ level: config.logLevel, destination }),
+      retry: options.retry ?? FAST_RETRY,
+      pollMs: 50,
+      transcriptGraceMs: options.transcriptGraceMs,
+    });
+    const { url } = await service.listen(0, '127.0.0.1');
+    return { service, url };
+  };
+  let running = await start();
+
+  const harness: Harness = {
+    get service() {
+      return running.service;
+    },
+    get url() {
+      return running.url;
+    },
+    config,
+    smtp,
+    twilioApi,
+    dataDir,
+    logs,
+    twilioPost: (pathAndQuery, params) =>
+      fetch(running.url + pathAndQuery, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilio.getExpectedTwilioSignature(ACCOUNT.authToken, PUBLIC_URL + pathAndQuery, params),
+        },
+        body: new URLSearchParams(params).toString(),
+      }),
+    async codes() {
+      const res = await fetch(`${running.url}/api/codes`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return ((await res.json()) as { codes: Awaited<ReturnType<Harness['codes']>> }).codes;
+    },
+    stopService: () => running.service.close(),
+    async restartService() {
+      running = await start();
+    },
+    async close() {
+      await running.service.close().catch(() => undefined);
+      await Promise.all([smtp.close(), twilioApi.close()]);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** The parameters Twilio sends with every request of a call. */
+export function callParams(callSid: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    CallSid: callSid,
+    AccountSid: ACCOUNT.accountSid,
+    From: META_CALLER,
+    To: OUR_NUMBER,
+    CallStatus: 'in-progress',
+    Direction: 'inbound',
+    ApiVersion: '2010-04-01',
+    ...extra,
+  };
+}
+
+/** Polls `check` until it returns a value, for state that settles in the background. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

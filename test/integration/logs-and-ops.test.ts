@@ -1,0 +1,126 @@
+import { Writable } from 'node:stream';
+import { simulateTwilioCall } from '../../src/embedded/simulated-twilio-call';
+import { createLogger } from '../../src/observability/logger';
+import { ACCOUNT, ADMIN_TOKEN, callParams, META_CALLER, OUR_NUMBER, PUBLIC_URL, startHarness, type Harness } from '../helpers/harness';
+
+describe('what the logs never hold', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('a whole call, a failed delivery and a refused request log no code, token or signature', async () => {
+    h = await startHarness();
+    h.twilioApi.script([{ status: 500, code: 20500 }]);
+    await simulateTwilioCall({
+      serviceUrl: h.url,
+      publicUrl: PUBLIC_URL,
+      ...ACCOUNT,
+      from: META_CALLER,
+      to: OUR_NUMBER,
+      speech: 'your code is 8 6 4 2 0 9',
+    });
+    await h.twilioPost('/twilio/transcription', callParams('CAother', { TranscriptionText: 'eight six four two zero nine' }));
+    await h.twilioApi.waitForMessages(2);
+    await h.smtp.waitFor(2);
+    await fetch(`${h.url}/twilio/voice`, { method: 'POST', headers: { 'x-twilio-signature': 'forged' } });
+    await fetch(`${h.url}/api/codes`, { headers: { authorization: 'Bearer wrong-token' } });
+    await h.service.worker.idle();
+
+    const logs = h.logs.join('');
+    expect(h.logs.length).toBeGreaterThan(10);
+    expect(logs).toContain('code captured');
+    for (const secret of ['864209', ACCOUNT.authToken, ADMIN_TOKEN, 'forged', 'wrong-token', 'eight six four']) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+
+  it('censors code, token and signature fields wherever a handler logs them', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _e, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    logger.info(
+      {
+        code: '123456',
+        Digits: '123456',
+        SpeechResult: 'one two three',
+        TranscriptionText: 'four five six',
+        headers: { authorization: 'Bearer s3cret', 'x-twilio-signature': 'sig', 'x-hub-signature-256': 'sha256=ab' },
+        twilio: { authToken: 'tok' },
+      },
+      'request',
+    );
+    const line = lines.join('');
+    for (const secret of ['123456', 'one two three', 'four five six', 's3cret', '"sig"', 'sha256=ab', '"tok"']) {
+      expect(line).not.toContain(secret);
+    }
+    expect(line).toContain('[redacted]');
+  });
+});
+
+describe('health, readiness, metrics and the codes API', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('refuses /api/codes without the admin token, or with another one', async () => {
+    expect((await fetch(`${h.url}/api/codes`)).status).toBe(401);
+    const wrong = await fetch(`${h.url}/api/codes`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({ error: 'unauthorized', message: 'send Authorization: Bearer <ADMIN_TOKEN>' });
+  });
+
+  it('lists codes newest first with their deliveries', async () => {
+    for (const [sid, spoken] of [['CAfirst', '1 1 1 2 2 2'], ['CAsecond', '3 3 3 4 4 4']] as const) {
+      await h.twilioPost('/twilio/voice', callParams(sid));
+      await h.twilioPost('/twilio/gather?listen=1', callParams(sid, { SpeechResult: spoken }));
+    }
+    await h.smtp.waitFor(2);
+    await h.twilioApi.waitForMessages(2);
+    await h.service.worker.idle();
+    const codes = await h.codes();
+    expect(codes.map((c) => c.code)).toEqual(['333444', '111222']);
+    expect(codes[0]).toMatchObject({
+      source: 'speech',
+      callSid: 'CAsecond',
+      from: META_CALLER,
+      to: OUR_NUMBER,
+      deliveries: [
+        { channel: 'email', to: 'team@example.com', status: 'sent', attempts: 1, error: null },
+        { channel: 'sms', to: '+15005550001', status: 'sent', attempts: 1, error: null },
+      ],
+    });
+    expect(Date.parse((codes[0] as unknown as { receivedAt: string }).receivedAt)).not.toBeNaN();
+  });
+
+  it('rejects a nonsense limit on /api/codes', async () => {
+    const res = await fetch(`${h.url}/api/codes?limit=0`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(400);
+  });
+
+  it('counts calls, codes by source and deliveries by outcome in /metrics', async () => {
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    expect(text).toMatch(/^wa_onboard_calls_answered_total 2$/m);
+    expect(text).toMatch(/^wa_onboard_codes_captured_total\{source="speech"\} 2$/m);
+    expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="email",outcome="sent"\} 2$/m);
+    expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="sms",outcome="sent"\} 2$/m);
+  });
+
+  it('answers 404 as JSON for an unknown route', async () => {
+    const res = await fetch(`${h.url}/nope`);
+    expect(res.status).toBe(404);
+  });
+});
