@@ -58,7 +58,10 @@ const list = (item: RegExp, form: string) =>
 
 const schema = z.object({
   NODE_ENV: optional(z.string()),
-  PORT: z.preprocess(blankIsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PORT: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(3000),
+  ),
   PUBLIC_URL: optional(
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://onboard.example.com' }),
   ),
@@ -76,7 +79,10 @@ const schema = z.object({
   NOTIFY_SMS_TO: list(E164, 'an E.164 number such as +14155550123'),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/\S+$/, 'must be a nodemailer URL such as smtp://user:pass@host:587')),
   EMAIL_FROM: optional(z.string().min(3)),
-  CODE_LENGTH: z.preprocess(blankIsUnset, z.coerce.number().int().min(4).max(10).default(6)),
+  CODE_LENGTH: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number from 4 to 10' }).int().min(4).max(10).default(6),
+  ),
   VOICE_LANGUAGE: z.preprocess(
     blankIsUnset,
     z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, 'must be a language tag such as en-US').default('en-US'),
@@ -108,36 +114,36 @@ export interface LoadedConfig {
  * delivery settings send to the outbox.
  */
 export function loadConfig(env: Env, localSecrets: () => LocalSecrets): LoadedConfig {
+  const production = env.NODE_ENV === 'production';
   const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = result.data;
-  const production = e.NODE_ENV === 'production';
-  const problems = production ? productionProblems(e) : [];
-  if (problems.length > 0) throw new ConfigError(problems);
-  return production ? { config: build(e, 'production'), notices: [] } : localConfig(e, localSecrets);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (production) problems.push(...productionProblems(env));
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  return production ? { config: build(result.data, 'production'), notices: [] } : localConfig(result.data, localSecrets);
 }
 
-function productionProblems(e: Parsed): string[] {
-  const required: Array<[keyof Parsed, string]> = [
+/** What production needs beyond well-formed values; read from the raw environment, so a malformed
+ * value elsewhere does not hide a missing one. */
+function productionProblems(env: Env): string[] {
+  const isSet = (key: string) => (env[key] ?? '').trim() !== '';
+  const required: Array<[string, string]> = [
     ['PUBLIC_URL', 'the https URL Twilio calls, such as https://onboard.example.com'],
     ['ADMIN_TOKEN', 'a random token of 16+ characters for /api/*'],
     ['TWILIO_ACCOUNT_SID', 'your account SID, AC followed by 32 hex characters'],
     ['TWILIO_AUTH_TOKEN', "your account's auth token; it checks X-Twilio-Signature"],
     ['TWILIO_PHONE_NUMBER', 'the number being registered, E.164 such as +14155550123'],
   ];
-  const problems = required.filter(([key]) => e[key] === undefined).map(([key, form]) => `${key}: required, ${form}`);
-  if (e.NOTIFY_EMAIL_TO.length === 0 && e.NOTIFY_SMS_TO.length === 0) {
+  const problems = required.filter(([key]) => !isSet(key)).map(([key, form]) => `${key}: required, ${form}`);
+  if (!isSet('NOTIFY_EMAIL_TO') && !isSet('NOTIFY_SMS_TO')) {
     problems.push('NOTIFY_EMAIL_TO or NOTIFY_SMS_TO: at least one recipient, comma-separated');
   }
-  if (e.NOTIFY_EMAIL_TO.length > 0 && !e.SMTP_URL) {
+  if (isSet('NOTIFY_EMAIL_TO') && !isSet('SMTP_URL')) {
     problems.push('SMTP_URL: required with NOTIFY_EMAIL_TO, such as smtp://user:pass@smtp.example.com:587');
   }
-  if (e.NOTIFY_EMAIL_TO.length > 0 && !e.EMAIL_FROM) {
+  if (isSet('NOTIFY_EMAIL_TO') && !isSet('EMAIL_FROM')) {
     problems.push('EMAIL_FROM: required with NOTIFY_EMAIL_TO, the sender, such as "wa-onboard <onboard@example.com>"');
   }
-  if (e.TWILIO_SIGNATURE_CHECK === 'off') {
+  if (env.TWILIO_SIGNATURE_CHECK?.trim() === 'off') {
     problems.push('TWILIO_SIGNATURE_CHECK: cannot be off in production; anyone could post a fake code');
   }
   return problems;
