@@ -167,7 +167,8 @@ function localConfig(e: Parsed, localSecrets: () => LocalSecrets): LoadedConfig 
   if (e.NOTIFY_EMAIL_TO.length === 0 && e.NOTIFY_SMS_TO.length === 0) {
     notices.push('NOTIFY_EMAIL_TO and NOTIFY_SMS_TO are not set: codes are only stored (see GET /api/codes)');
   }
-  const config = build(filled, 'local');
+  // Generated credentials cannot reach Twilio; real ones set in the environment can.
+  const config = build(filled, 'local', { smsViaTwilio: Boolean(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN) });
   if (!config.smtp && e.NOTIFY_EMAIL_TO.length > 0) notices.push('SMTP_URL is not set: emails go to the outbox folder');
   if (!config.smsViaTwilio && e.NOTIFY_SMS_TO.length > 0) {
     notices.push('Twilio credentials are not set: SMS go to the outbox folder');
@@ -175,7 +176,7 @@ function localConfig(e: Parsed, localSecrets: () => LocalSecrets): LoadedConfig 
   return { config, notices };
 }
 
-function build(e: Parsed, mode: Config['mode']): Config {
+function build(e: Parsed, mode: Config['mode'], options = { smsViaTwilio: true }): Config {
   const phoneNumber = e.TWILIO_PHONE_NUMBER ?? '+15005550006';
   return {
     mode,
@@ -193,8 +194,7 @@ function build(e: Parsed, mode: Config['mode']): Config {
     },
     notify: { emailTo: e.NOTIFY_EMAIL_TO, smsTo: e.NOTIFY_SMS_TO },
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.EMAIL_FROM ?? `wa-onboard <wa-onboard@localhost>` } : undefined,
-    // Generated credentials cannot reach Twilio; real ones (set in the environment) can.
-    smsViaTwilio: mode === 'production' || Boolean(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN),
+    smsViaTwilio: options.smsViaTwilio,
     codeLength: e.CODE_LENGTH,
     voiceLanguage: e.VOICE_LANGUAGE,
     logLevel: e.LOG_LEVEL,
