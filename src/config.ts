@@ -126,6 +126,8 @@ export function loadConfig(env: Env, localSecrets: () => LocalSecrets): LoadedCo
  * value elsewhere does not hide a missing one. */
 function productionProblems(env: Env): string[] {
   const isSet = (key: string) => (env[key] ?? '').trim() !== '';
+  // A list of only commas and spaces names no one.
+  const hasEntries = (key: string) => (env[key] ?? '').split(',').some((entry) => entry.trim() !== '');
   const required: Array<[string, string]> = [
     ['PUBLIC_URL', 'the https URL Twilio calls, such as https://onboard.example.com'],
     ['ADMIN_TOKEN', 'a random token of 16+ characters for /api/*'],
@@ -134,13 +136,13 @@ function productionProblems(env: Env): string[] {
     ['TWILIO_PHONE_NUMBER', 'the number being registered, E.164 such as +14155550123'],
   ];
   const problems = required.filter(([key]) => !isSet(key)).map(([key, form]) => `${key}: required, ${form}`);
-  if (!isSet('NOTIFY_EMAIL_TO') && !isSet('NOTIFY_SMS_TO')) {
+  if (!hasEntries('NOTIFY_EMAIL_TO') && !hasEntries('NOTIFY_SMS_TO')) {
     problems.push('NOTIFY_EMAIL_TO or NOTIFY_SMS_TO: at least one recipient, comma-separated');
   }
-  if (isSet('NOTIFY_EMAIL_TO') && !isSet('SMTP_URL')) {
+  if (hasEntries('NOTIFY_EMAIL_TO') && !isSet('SMTP_URL')) {
     problems.push('SMTP_URL: required with NOTIFY_EMAIL_TO, such as smtp://user:pass@smtp.example.com:587');
   }
-  if (isSet('NOTIFY_EMAIL_TO') && !isSet('EMAIL_FROM')) {
+  if (hasEntries('NOTIFY_EMAIL_TO') && !isSet('EMAIL_FROM')) {
     problems.push('EMAIL_FROM: required with NOTIFY_EMAIL_TO, the sender, such as "wa-onboard <onboard@example.com>"');
   }
   if (env.TWILIO_SIGNATURE_CHECK?.trim() === 'off') {

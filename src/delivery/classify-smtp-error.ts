@@ -1,10 +1,11 @@
 import { DeliveryError } from './delivery-error';
+import { textOf } from './text-of';
 
 interface NodemailerError {
-  code?: string;
+  code?: unknown;
   responseCode?: number;
-  response?: string;
-  message?: string;
+  response?: unknown;
+  message?: unknown;
 }
 
 /**
@@ -15,17 +16,19 @@ interface NodemailerError {
 export function classifySmtpError(error: unknown): DeliveryError {
   const e = (error ?? {}) as NodemailerError;
   if (typeof e.responseCode === 'number') {
-    const reply = `${e.responseCode} ${firstLine(e.response ?? e.message)}`.trim();
+    // nodemailer's `response` is the server's whole reply, which already starts with the code.
+    const text = firstLine(e.response ?? e.message);
+    const reply = text.startsWith(String(e.responseCode)) ? text : `${e.responseCode} ${text}`.trim();
     if (e.responseCode >= 500) {
       const hint = e.code === 'EAUTH' ? ' (the SMTP login was refused: check the user and password in SMTP_URL)' : '';
       return new DeliveryError(`the mail server refused the message: ${reply}${hint}`, { permanent: true });
     }
     return new DeliveryError(`the mail server asked to try again later: ${reply}`, { permanent: false });
   }
-  const reason = e.code ? `${e.code}: ${firstLine(e.message)}` : firstLine(e.message) || 'unknown error';
+  const reason = textOf(e.code) ? `${textOf(e.code)}: ${firstLine(e.message)}` : firstLine(e.message) || 'unknown error';
   return new DeliveryError(`the mail server could not be reached (${reason})`, { permanent: false });
 }
 
-function firstLine(text: string | undefined): string {
-  return (text ?? '').split('\n')[0]?.slice(0, 200) ?? '';
+function firstLine(text: unknown): string {
+  return textOf(text).split('\n')[0]?.slice(0, 200) ?? '';
 }

@@ -1,4 +1,5 @@
 import { DeliveryError } from './delivery-error';
+import { textOf } from './text-of';
 
 /**
  * Twilio error codes for which a retry cannot help, with what the operator should do.
@@ -16,21 +17,22 @@ const PERMANENT_SMS_ERRORS: Record<number, string> = {
 
 interface TwilioRestError {
   status?: number;
-  code?: number | string;
-  message?: string;
+  code?: unknown;
+  message?: unknown;
 }
 
 /** HTTP 429 and 5xx are Twilio asking to come back later; no HTTP answer is a network fault. */
 export function classifyTwilioError(error: unknown): DeliveryError {
   const e = (error ?? {}) as TwilioRestError;
+  const message = textOf(e.message);
   const code = typeof e.code === 'number' ? e.code : undefined;
   const known = code === undefined ? undefined : PERMANENT_SMS_ERRORS[code];
   if (known) return new DeliveryError(`Twilio error ${code}: ${known}`, { permanent: true });
   if (typeof e.status !== 'number') {
-    const reason = typeof e.code === 'string' ? `${e.code}: ${e.message ?? ''}` : (e.message ?? 'unknown error');
+    const reason = typeof e.code === 'string' ? `${e.code}: ${message}` : message || 'unknown error';
     return new DeliveryError(`Twilio's API could not be reached (${reason.trim()})`, { permanent: false });
   }
-  const detail = `HTTP ${e.status}${code ? `, Twilio error ${code}` : ''}: ${e.message ?? ''}`.trim();
+  const detail = `HTTP ${e.status}${code ? `, Twilio error ${code}` : ''}: ${message}`.trim();
   if (e.status === 429 || e.status >= 500 || code === 20429) {
     return new DeliveryError(`Twilio asked to try again later (${detail})`, { permanent: false });
   }

@@ -36,7 +36,10 @@ export function emailFor(job: DeliveryJob): OutgoingEmail {
   };
 }
 
-/** The SMS for a delivery: short enough for one segment. */
+/**
+ * The SMS for a delivery. A code fits one 160-character segment; a missed-call notice carries the
+ * whole recording link (Twilio's are 123 characters), even if that takes two.
+ */
 export function smsFor(job: DeliveryJob): OutgoingSms {
   const { call, code } = job;
   if (code) return { to: job.recipient, body: `WhatsApp verification code for ${call.to}: ${code.code}` };

@@ -1,0 +1,293 @@
+import path from 'node:path';
+import { ConfigError, loadConfig, type Env, type LocalSecrets } from '../../src/config';
+
+const SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const AUTH_TOKEN = 'a1b2c3d4'.repeat(4);
+const ADMIN_TOKEN = 'admin-token-0123456789';
+
+/** Every variable production needs, valid. */
+const PRODUCTION: Env = {
+  NODE_ENV: 'production',
+  PORT: '8080',
+  PUBLIC_URL: 'https://onboard.example.com/',
+  DATA_DIR: '/var/lib/wa-onboard',
+  ADMIN_TOKEN,
+  TWILIO_ACCOUNT_SID: SID,
+  TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+  TWILIO_PHONE_NUMBER: '+14155550123',
+  NOTIFY_EMAIL_TO: 'ops@example.com, owner@example.com',
+  NOTIFY_SMS_TO: '+14155550199,+447700900123',
+  SMTP_URL: 'smtp://user:pass@smtp.example.com:587',
+  EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+  CODE_LENGTH: '6',
+  VOICE_LANGUAGE: 'en-GB',
+  LOG_LEVEL: 'warn',
+};
+
+/** Values the local-secrets callback hands out; distinctive so a leak into a notice is visible. */
+const GENERATED: LocalSecrets = {
+  ADMIN_TOKEN: 'generated-admin-token-SECRET-1',
+  TWILIO_ACCOUNT_SID: `AC${'fedcba9876543210'.repeat(2)}`,
+  TWILIO_AUTH_TOKEN: 'generated-auth-token-SECRET-2',
+};
+
+/** `env` with `keys` removed, as if they were never exported. */
+function without(env: Env, ...keys: string[]): Env {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !keys.includes(key)));
+}
+
+const SMS_ONLY = without(PRODUCTION, 'NOTIFY_EMAIL_TO', 'SMTP_URL', 'EMAIL_FROM');
+
+function noSecretsExpected(): LocalSecrets {
+  throw new Error('localSecrets must not be called here');
+}
+
+/** The ConfigError `loadConfig` throws for `env`; fails the test if it returns instead. */
+function problemsOf(env: Env): ConfigError {
+  try {
+    loadConfig(env, noSecretsExpected);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the configuration was accepted');
+}
+
+describe('loadConfig in production', () => {
+  it('turns a complete environment into a typed Config', () => {
+    const { config, notices } = loadConfig(PRODUCTION, noSecretsExpected);
+
+    expect(config).toEqual({
+      mode: 'production',
+      port: 8080,
+      publicUrl: 'https://onboard.example.com',
+      dataDir: path.resolve('/var/lib/wa-onboard'),
+      adminToken: ADMIN_TOKEN,
+      twilio: {
+        accountSid: SID,
+        authToken: AUTH_TOKEN,
+        phoneNumber: '+14155550123',
+        smsFrom: '+14155550123',
+        apiBaseUrl: 'https://api.twilio.com',
+        verifySignatures: true,
+      },
+      notify: {
+        emailTo: ['ops@example.com', 'owner@example.com'],
+        smsTo: ['+14155550199', '+447700900123'],
+      },
+      smtp: { url: 'smtp://user:pass@smtp.example.com:587', from: 'wa-onboard <onboard@example.com>' },
+      smsViaTwilio: true,
+      codeLength: 6,
+      voiceLanguage: 'en-GB',
+      logLevel: 'warn',
+    });
+    expect(notices).toEqual([]);
+  });
+
+  it('removes every trailing slash from PUBLIC_URL so signed URLs match', () => {
+    const { config } = loadConfig({ ...PRODUCTION, PUBLIC_URL: 'https://onboard.example.com/hooks//' }, noSecretsExpected);
+    expect(config.publicUrl).toBe('https://onboard.example.com/hooks');
+  });
+
+  it('sends SMS from TWILIO_SMS_FROM when it is set instead of the registered number', () => {
+    const service = `MG${'0123456789abcdef'.repeat(2)}`;
+    const { config } = loadConfig({ ...PRODUCTION, TWILIO_SMS_FROM: service }, noSecretsExpected);
+    expect(config.twilio.smsFrom).toBe(service);
+    expect(config.twilio.phoneNumber).toBe('+14155550123');
+  });
+
+  it('names every missing variable in one ConfigError that exits with EX_CONFIG (78)', () => {
+    const error = problemsOf({ NODE_ENV: 'production' });
+
+    expect(error.exitCode).toBe(78);
+    const named = error.problems.map((p) => p.split(':')[0]);
+    expect(named).toEqual([
+      'PUBLIC_URL',
+      'ADMIN_TOKEN',
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'TWILIO_PHONE_NUMBER',
+      'NOTIFY_EMAIL_TO or NOTIFY_SMS_TO',
+    ]);
+    expect(error.message).toContain('PUBLIC_URL');
+  });
+
+  it('accepts SMS recipients alone, without any email settings', () => {
+    const { config } = loadConfig(SMS_ONLY, noSecretsExpected);
+    expect(config.notify.emailTo).toEqual([]);
+    expect(config.smtp).toBeUndefined();
+  });
+
+  it('requires SMTP_URL and EMAIL_FROM when NOTIFY_EMAIL_TO is set', () => {
+    const error = problemsOf(without(PRODUCTION, 'SMTP_URL', 'EMAIL_FROM'));
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['SMTP_URL', 'EMAIL_FROM']);
+  });
+
+  it('refuses TWILIO_SIGNATURE_CHECK=off', () => {
+    const error = problemsOf({ ...PRODUCTION, TWILIO_SIGNATURE_CHECK: 'off' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^TWILIO_SIGNATURE_CHECK: cannot be off in production/);
+  });
+
+  it('treats blank and whitespace-only values as unset', () => {
+    const error = problemsOf({ ...PRODUCTION, PUBLIC_URL: '', ADMIN_TOKEN: '   ', NOTIFY_EMAIL_TO: ' ', NOTIFY_SMS_TO: '' });
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual([
+      'PUBLIC_URL',
+      'ADMIN_TOKEN',
+      'NOTIFY_EMAIL_TO or NOTIFY_SMS_TO',
+    ]);
+  });
+
+  it('counts a recipient list of only commas as no recipient', () => {
+    const error = problemsOf({ ...SMS_ONLY, NOTIFY_SMS_TO: ' , ' });
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['NOTIFY_EMAIL_TO or NOTIFY_SMS_TO']);
+  });
+
+  it('uses defaults for blank optional values', () => {
+    const { config } = loadConfig(
+      { ...PRODUCTION, PORT: '', CODE_LENGTH: ' ', VOICE_LANGUAGE: '', LOG_LEVEL: '' },
+      noSecretsExpected,
+    );
+    expect([config.port, config.codeLength, config.voiceLanguage, config.logLevel]).toEqual([3000, 6, 'en-US', 'info']);
+  });
+
+  // ConfigError's contract: "problems lists every one of them ... so an operator fixes them all in one go".
+  it('reports a malformed value and a missing variable in the same error', () => {
+    const error = problemsOf({ ...without(PRODUCTION, 'PUBLIC_URL'), PORT: 'abc' });
+    const named = error.problems.map((p) => p.split(':')[0]);
+    expect(named).toContain('PORT');
+    expect(named).toContain('PUBLIC_URL');
+  });
+});
+
+describe('loadConfig with malformed values', () => {
+  const rows: Array<[variable: string, value: string]> = [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PUBLIC_URL', 'ftp://onboard.example.com'],
+    ['TWILIO_PHONE_NUMBER', '5551234'],
+    ['TWILIO_ACCOUNT_SID', 'AC123'],
+    ['TWILIO_SMS_FROM', 'MGnothex'],
+    ['NOTIFY_SMS_TO', '+14155550199, 5551234'],
+    ['NOTIFY_EMAIL_TO', 'ops@example.com, not-an-address'],
+    ['SMTP_URL', 'http://x'],
+    ['VOICE_LANGUAGE', 'english'],
+    ['CODE_LENGTH', '3'],
+    ['CODE_LENGTH', '11'],
+    ['LOG_LEVEL', 'verbose'],
+  ];
+
+  it.each(rows)('reports %s=%j by name', (variable, value) => {
+    const error = problemsOf({ ...PRODUCTION, [variable]: value });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(new RegExp(`^${variable}(\\.\\d+)?: `));
+  });
+
+  it('reports malformed values in local mode too', () => {
+    const error = problemsOf({ PORT: 'abc', CODE_LENGTH: '3' });
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'CODE_LENGTH']);
+  });
+
+  it('never echoes a malformed secret back in the problems', () => {
+    const badToken = 'short-SECRET';
+    const badAuth = 'has a SECRET space inside it';
+    const error = problemsOf({ ...PRODUCTION, ADMIN_TOKEN: badToken, TWILIO_AUTH_TOKEN: badAuth });
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['ADMIN_TOKEN', 'TWILIO_AUTH_TOKEN']);
+    expect(error.message).not.toContain(badToken);
+    expect(error.message).not.toContain(badAuth);
+  });
+});
+
+describe('loadConfig in local mode', () => {
+  it('fills missing secrets from the callback and says what it filled in', () => {
+    const localSecrets = jest.fn(() => GENERATED);
+    const { config, notices } = loadConfig({}, localSecrets);
+
+    expect(localSecrets).toHaveBeenCalledTimes(1);
+    expect(config.mode).toBe('local');
+    expect(config.adminToken).toBe(GENERATED.ADMIN_TOKEN);
+    expect(config.twilio.accountSid).toBe(GENERATED.TWILIO_ACCOUNT_SID);
+    expect(config.twilio.authToken).toBe(GENERATED.TWILIO_AUTH_TOKEN);
+    expect(config.publicUrl).toBe('http://127.0.0.1:3000');
+    expect(config.twilio.phoneNumber).toBe('+15005550006');
+    expect(config.twilio.verifySignatures).toBe(true);
+    expect(config.smtp).toBeUndefined();
+    const text = notices.join('\n');
+    for (const missing of ['ADMIN_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_URL', 'TWILIO_PHONE_NUMBER']) {
+      expect(text).toContain(`${missing} is not set`);
+    }
+  });
+
+  it('never puts a generated secret in a notice', () => {
+    const { notices } = loadConfig({ NOTIFY_EMAIL_TO: 'ops@example.com', NOTIFY_SMS_TO: '+14155550199' }, () => GENERATED);
+    const text = notices.join('\n');
+    for (const secret of Object.values(GENERATED)) expect(text).not.toContain(secret);
+  });
+
+  // build() computes smsViaTwilio from the *filled* settings, which already hold the generated
+  // credentials, so Boolean(SID && token) is always true in local mode.
+  it('keeps SMS off Twilio when its credentials were generated', () => {
+    const { config, notices } = loadConfig({ NOTIFY_SMS_TO: '+14155550199' }, () => GENERATED);
+    expect(config.smsViaTwilio).toBe(false);
+    expect(notices.join('\n')).toContain('SMS go to the outbox folder');
+  });
+
+  it('sends SMS through Twilio when real credentials are set', () => {
+    const { config } = loadConfig(
+      { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, NOTIFY_SMS_TO: '+14155550199' },
+      () => GENERATED,
+    );
+    expect(config.smsViaTwilio).toBe(true);
+  });
+
+  it('never calls the callback when every secret is set', () => {
+    const localSecrets = jest.fn(() => GENERATED);
+    const { config, notices } = loadConfig(
+      { ADMIN_TOKEN, TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN },
+      localSecrets,
+    );
+    expect(localSecrets).not.toHaveBeenCalled();
+    expect(config.adminToken).toBe(ADMIN_TOKEN);
+    expect(notices.join('\n')).not.toContain('generated');
+  });
+
+  it('generates only the secret that is missing', () => {
+    const { config } = loadConfig({ ADMIN_TOKEN, TWILIO_ACCOUNT_SID: SID }, () => GENERATED);
+    expect(config.adminToken).toBe(ADMIN_TOKEN);
+    expect(config.twilio.accountSid).toBe(SID);
+    expect(config.twilio.authToken).toBe(GENERATED.TWILIO_AUTH_TOKEN);
+  });
+
+  it('treats blank secrets as unset and generates them', () => {
+    const { config } = loadConfig({ ADMIN_TOKEN: '', TWILIO_ACCOUNT_SID: ' ', TWILIO_AUTH_TOKEN: '' }, () => GENERATED);
+    expect(config.adminToken).toBe(GENERATED.ADMIN_TOKEN);
+    expect(config.twilio.accountSid).toBe(GENERATED.TWILIO_ACCOUNT_SID);
+  });
+
+  it('accepts TWILIO_SIGNATURE_CHECK=off and stops verifying signatures', () => {
+    const { config } = loadConfig({ TWILIO_SIGNATURE_CHECK: 'off' }, () => GENERATED);
+    expect(config.twilio.verifySignatures).toBe(false);
+  });
+
+  it('builds the local public URL from PORT', () => {
+    const { config, notices } = loadConfig({ PORT: '4000' }, () => GENERATED);
+    expect(config.publicUrl).toBe('http://127.0.0.1:4000');
+    expect(notices).toContain('PUBLIC_URL is not set: using http://127.0.0.1:4000');
+  });
+
+  it('tells the operator emails go to the outbox when SMTP_URL is missing', () => {
+    const { config, notices } = loadConfig({ NOTIFY_EMAIL_TO: 'ops@example.com' }, () => GENERATED);
+    expect(config.smtp).toBeUndefined();
+    expect(notices).toContain('SMTP_URL is not set: emails go to the outbox folder');
+  });
+
+  it('gives EMAIL_FROM a default when only SMTP_URL is set', () => {
+    const { config } = loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }, () => GENERATED);
+    expect(config.smtp).toEqual({ url: 'smtp://127.0.0.1:2525', from: 'wa-onboard <wa-onboard@localhost>' });
+  });
+
+  it('says codes are only stored when no recipient is set', () => {
+    const { notices } = loadConfig({}, () => GENERATED);
+    expect(notices.some((n) => n.startsWith('NOTIFY_EMAIL_TO and NOTIFY_SMS_TO are not set'))).toBe(true);
+  });
+});

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../src/config';
+import { LOCAL_SECRETS_FILE, readOrCreateLocalSecrets } from '../../src/local-secrets';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+
+let dir: string;
+beforeEach(() => {
+  dir = makeTempDir();
+});
+afterEach(() => {
+  removeTempDir(dir);
+});
+
+describe('readOrCreateLocalSecrets', () => {
+  it('writes the secrets to local-secrets.json readable by the owner only (0600)', () => {
+    const { secrets, file } = readOrCreateLocalSecrets(dir);
+
+    expect(file).toBe(path.join(dir, LOCAL_SECRETS_FILE));
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(secrets);
+  });
+
+  it('creates a data folder that does not exist yet', () => {
+    const nested = path.join(dir, 'data', 'deeper');
+    const { file } = readOrCreateLocalSecrets(nested);
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('reuses the file on the next start instead of generating new values', () => {
+    const first = readOrCreateLocalSecrets(dir).secrets;
+    const second = readOrCreateLocalSecrets(dir).secrets;
+    expect(second).toEqual(first);
+  });
+
+  it('generates values shaped like the real secrets', () => {
+    const { secrets } = readOrCreateLocalSecrets(dir);
+    expect(secrets.TWILIO_ACCOUNT_SID).toMatch(/^AC[0-9a-f]{32}$/);
+    expect(secrets.TWILIO_AUTH_TOKEN).toMatch(/^[0-9a-f]{32}$/);
+    // 24 random bytes in base64url: 32 characters, at least the 16 ADMIN_TOKEN requires.
+    expect(secrets.ADMIN_TOKEN).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('generates different values in different data folders', () => {
+    const other = makeTempDir();
+    try {
+      const a = readOrCreateLocalSecrets(dir).secrets;
+      const b = readOrCreateLocalSecrets(other).secrets;
+      expect(b.ADMIN_TOKEN).not.toBe(a.ADMIN_TOKEN);
+      expect(b.TWILIO_ACCOUNT_SID).not.toBe(a.TWILIO_ACCOUNT_SID);
+      expect(b.TWILIO_AUTH_TOKEN).not.toBe(a.TWILIO_AUTH_TOKEN);
+    } finally {
+      removeTempDir(other);
+    }
+  });
+
+  it('generates values the production rules would accept, so a local setup can be promoted', () => {
+    const { secrets } = readOrCreateLocalSecrets(dir);
+    const env = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://onboard.example.com',
+      TWILIO_PHONE_NUMBER: '+14155550123',
+      NOTIFY_SMS_TO: '+14155550199',
+      ...secrets,
+    };
+    expect(() => loadConfig(env, () => secrets)).not.toThrow();
+  });
+});
