@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from '../observability/logger';
 import type { CallFlow } from './call-flow';
 import { twilioCallParams, listenNumber, type TwilioCallParams } from './twilio-params';
@@ -47,5 +47,16 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       return emptyTwiml();
     }),
   );
+  router.use(twimlErrors(deps.logger));
   return router;
+}
+
+/** Errors before a handler ran (an oversized or malformed body) still answer Twilio with TwiML. */
+function twimlErrors(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const status = (error as { status?: number }).status;
+    const httpStatus = typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+    logger.warn({ path: req.path, status: httpStatus, reason: (error as Error).message }, 'could not read a Twilio request');
+    res.status(httpStatus).type('text/xml').send(sorryTwiml());
+  };
 }

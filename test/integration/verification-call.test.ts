@@ -127,3 +127,31 @@ describe('the verification call, end to end', () => {
     expect(await res.text()).toContain('<Hangup/>');
   });
 });
+
+describe('answers to Twilio that are not about a code', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('answers an oversized body with TwiML, not JSON', async () => {
+    const res = await fetch(`${h.url}/twilio/voice`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `CallSid=CAbig&Junk=${'x'.repeat(100_000)}`,
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/text\/xml/);
+    expect(await res.text()).toContain('<Hangup/>');
+  });
+
+  it('answers 503 with TwiML when the store fails, so Twilio records the failure', async () => {
+    h.service.store.close();
+    const res = await h.twilioPost('/twilio/voice', callParams('CAnostore'));
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('<Say>Sorry');
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(503);
+  });
+});
