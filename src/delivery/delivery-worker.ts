@@ -45,12 +45,19 @@ export class DeliveryWorker {
   tick(): void {
     const { store, clock, logger } = this.deps;
     try {
-      for (const job of store.dueDeliveries(clock.now(), 100)) {
-        if (this.inFlight.has(job.id)) continue;
-        const attempt = this.attempt(job).finally(() => {
-          this.inFlight.delete(job.id);
-          this.kick();
-        });
+      // In-flight ones are left out of the query, so a hundred sends stuck on one channel never
+      // keep another channel's due deliveries from starting.
+      for (const job of store.dueDeliveries(clock.now(), 100, [...this.inFlight.keys()])) {
+        const attempt = this.attempt(job)
+          .catch((error: unknown) => {
+            // The send happened (or not) but its outcome could not be stored: the delivery stays
+            // pending and is tried again, so it goes out at least once.
+            logger.error({ delivery: job.id, err: messageOf(error) }, 'could not record a delivery attempt');
+          })
+          .finally(() => {
+            this.inFlight.delete(job.id);
+            this.kick();
+          });
         this.inFlight.set(job.id, attempt);
       }
     } catch (error) {
@@ -75,11 +82,17 @@ export class DeliveryWorker {
       this.tick();
       if (!this.stopped) this.schedule(this.untilNextDue());
     }, delayMs);
+    // Never keeps the process alive on its own: the HTTP server does, and stop() drains.
     this.timer.unref();
   }
 
   private untilNextDue(): number {
-    const next = this.deps.store.nextDueAt();
+    let next: Date | null;
+    try {
+      next = this.deps.store.nextDueAt();
+    } catch {
+      return this.deps.pollMs; // the store is away; tick() has logged it, look again later
+    }
     const wait = next ? next.getTime() - this.deps.clock.now().getTime() : Infinity;
     // Due now means in flight (tick just started everything due); its end kicks us again.
     return wait <= 0 ? this.deps.pollMs : Math.min(this.deps.pollMs, wait);

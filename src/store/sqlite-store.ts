@@ -136,7 +136,7 @@ class SqliteStore implements Store {
       .run(at.getTime(), callSid);
   }
 
-  dueDeliveries(now: Date, limit: number): DeliveryJob[] {
+  dueDeliveries(now: Date, limit: number, excludeIds: number[] = []): DeliveryJob[] {
     const rows = this.db
       .prepare(
         `SELECT d.id, d.kind, d.channel, d.recipient, d.attempts, d.created_at,
@@ -146,10 +146,11 @@ class SqliteStore implements Store {
          JOIN calls c ON c.call_sid = d.call_sid
          LEFT JOIN codes k ON k.id = d.code_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+           AND d.id NOT IN (SELECT value FROM json_each(?))
          ORDER BY d.next_attempt_at, d.id
          LIMIT ?`,
       )
-      .all(now.getTime(), limit) as DueRow[];
+      .all(now.getTime(), JSON.stringify(excludeIds), limit) as DueRow[];
     return rows.map(toJob);
   }
 

@@ -76,7 +76,8 @@ export interface Store {
   /** Makes a call's scheduled missed-call notice due at `at` (the transcript came back empty). */
   releaseMissedCallNotice(callSid: string, at: Date): void;
 
-  dueDeliveries(now: Date, limit: number): DeliveryJob[];
+  /** Pending deliveries due at `now`, oldest first, leaving out `excludeIds` (those in flight). */
+  dueDeliveries(now: Date, limit: number, excludeIds?: number[]): DeliveryJob[];
   markDeliverySent(id: number, at: Date): void;
   markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): void;
   markDeliveryFailed(id: number, error: string): void;
