@@ -45,7 +45,7 @@ describe('the delivery worker', () => {
     flaky.dueDeliveries = (...args) => store.dueDeliveries(...args);
     flaky.nextDueAt = () => store.nextDueAt();
     capture(store, 1, [{ channel: 'sms', to: '+15005550001' }]);
-    worker = workerFor(flaky, { mailer: { send: () => Promise.resolve() }, sms: { send: async (m) => void sent.push(m) } });
+    worker = workerFor(flaky, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
     worker.start();
     await eventually(() => (store.listCodes(1)[0]?.deliveries[0]?.status === 'sent' ? true : undefined));
     expect(sent).toHaveLength(2);
@@ -64,7 +64,7 @@ describe('the delivery worker', () => {
       return store.nextDueAt();
     };
     capture(store, 2, [{ channel: 'sms', to: '+15005550001' }]);
-    worker = workerFor(intermittent, { mailer: { send: () => Promise.resolve() }, sms: { send: async (m) => void sent.push(m) } });
+    worker = workerFor(intermittent, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
     worker.start();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(sent).toHaveLength(0);
@@ -81,7 +81,7 @@ describe('the delivery worker', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     worker = workerFor(store, {
       mailer: { send: (m) => (hanging.push(m), released) },
-      sms: { send: async (m) => void sent.push(m) },
+      sms: { send: (m) => Promise.resolve(void sent.push(m)) },
     });
     worker.start();
     try {
