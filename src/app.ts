@@ -24,7 +24,7 @@ export interface AppDeps {
   /** Wakes the delivery worker when deliveries were stored. */
   onDeliveriesStored: () => void;
   /** How long a call without a code waits for its transcript before the team gets the recording. */
-  transcriptGraceMs: number;
+  missedCallDeadlineMs: number;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -42,7 +42,7 @@ export function createApp(deps: AppDeps): Express {
     plan: deps.plan,
     recipients: deps.recipients,
     onDeliveriesStored: deps.onDeliveriesStored,
-    transcriptGraceMs: deps.transcriptGraceMs,
+    missedCallDeadlineMs: deps.missedCallDeadlineMs,
   });
   app.use(opsRoutes(deps));
   app.use(

@@ -23,7 +23,7 @@ export interface ServiceOptions {
   retry?: RetryPolicy;
   /** How often the delivery worker looks for due work when nothing wakes it. */
   pollMs?: number;
-  transcriptGraceMs?: number;
+  missedCallDeadlineMs?: number;
   /** Collect Node's process metrics (off in tests: they keep timers and are shared). */
   processMetrics?: boolean;
 }
@@ -71,7 +71,7 @@ export function createService(config: Config, options: ServiceOptions): Service 
     },
     recipients: recipientsOf(config.notify),
     onDeliveriesStored: () => worker.kick(),
-    transcriptGraceMs: options.transcriptGraceMs ?? 10 * 60_000,
+    missedCallDeadlineMs: options.missedCallDeadlineMs ?? 10 * 60_000,
   });
 
   let server: Server | undefined;

@@ -43,6 +43,8 @@ export function emailFor(job: DeliveryJob): OutgoingEmail {
 export function smsFor(job: DeliveryJob): OutgoingSms {
   const { call, code } = job;
   if (code) return { to: job.recipient, body: `WhatsApp verification code for ${call.to}: ${code.code}` };
+  const heard = call.heard.join(' / ');
+  const said = heard ? ` Heard: "${heard.length > 60 ? `${heard.slice(0, 59)}…` : heard}".` : '';
   const recording = call.recordingUrl ? ` Recording: ${call.recordingUrl}` : '';
-  return { to: job.recipient, body: `No code heard on Meta's call to ${call.to}.${recording}` };
+  return { to: job.recipient, body: `No code heard on Meta's call to ${call.to}.${said}${recording}` };
 }

@@ -10,7 +10,8 @@ export const migrations: string[] = [
     to_number     TEXT NOT NULL,
     started_at    INTEGER NOT NULL,
     recording_url TEXT,
-    heard         TEXT NOT NULL DEFAULT '[]'  -- JSON array: what was heard without a full code
+    heard         TEXT NOT NULL DEFAULT '[]', -- JSON array: what was heard without a full code
+    fallback_at   INTEGER                     -- when the call was sent to the transcribed recording
   );
   CREATE TABLE codes (
     id          INTEGER PRIMARY KEY,

@@ -75,8 +75,20 @@ class SqliteStore implements Store {
       .run(text, callSid);
   }
 
-  setRecordingUrl(callSid: string, url: string): void {
-    this.db.prepare(`UPDATE calls SET recording_url = ? WHERE call_sid = ?`).run(url, callSid);
+  setRecordingUrl(callSid: string, url: string, options: { replace: boolean }): void {
+    const keep = options.replace ? '' : ' AND recording_url IS NULL';
+    this.db.prepare(`UPDATE calls SET recording_url = ? WHERE call_sid = ?${keep}`).run(url, callSid);
+  }
+
+  markFallback(callSid: string, at: Date): void {
+    this.db.prepare(`UPDATE calls SET fallback_at = COALESCE(fallback_at, ?) WHERE call_sid = ?`).run(at.getTime(), callSid);
+  }
+
+  callState(callSid: string): { hasCode: boolean; fallback: boolean } {
+    const row = this.db.prepare(`SELECT fallback_at FROM calls WHERE call_sid = ?`).get(callSid) as
+      | { fallback_at: number | null }
+      | undefined;
+    return { hasCode: this.hasCode(callSid), fallback: row?.fallback_at != null };
   }
 
   captureCode(captured: CapturedCode, recipients: Recipient[], now: Date): { created: boolean } {
@@ -106,13 +118,13 @@ class SqliteStore implements Store {
     })();
   }
 
-  callHasCode(callSid: string): boolean {
+  private hasCode(callSid: string): boolean {
     return this.db.prepare(`SELECT 1 FROM codes WHERE call_sid = ? LIMIT 1`).get(callSid) !== undefined;
   }
 
   scheduleMissedCallNotice(callSid: string, recipients: Recipient[], dueAt: Date, now: Date): boolean {
     return this.db.transaction(() => {
-      if (this.callHasCode(callSid)) return false;
+      if (this.hasCode(callSid)) return false;
       // code_id is NULL here, and NULLs never collide in a UNIQUE index: check for an existing notice.
       const exists = this.db
         .prepare(`SELECT 1 FROM deliveries WHERE kind = 'missed-call' AND call_sid = ? LIMIT 1`)

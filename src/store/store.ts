@@ -64,13 +64,17 @@ export interface Store {
   recordCall(call: CallInfo, at: Date): void;
   /** Keeps what was heard without a full code, for the missed-call notice. */
   addHeard(callSid: string, text: string): void;
-  setRecordingUrl(callSid: string, url: string): void;
+  /** Keeps a recording link; `replace: false` keeps one already stored. */
+  setRecordingUrl(callSid: string, url: string, options: { replace: boolean }): void;
+  /** Notes that the call went on to the transcribed recording (a transcript will follow). */
+  markFallback(callSid: string, at: Date): void;
+  /** What is known of a call so far. */
+  callState(callSid: string): { hasCode: boolean; fallback: boolean };
   /**
    * Stores a code and one pending delivery per recipient, in one transaction, and cancels any
    * missed-call notice of the call. `created` is false when the call already had this code.
    */
   captureCode(captured: CapturedCode, recipients: Recipient[], now: Date): { created: boolean };
-  callHasCode(callSid: string): boolean;
   /** Schedules the missed-call notice (once per call and recipient) unless the call has a code. */
   scheduleMissedCallNotice(callSid: string, recipients: Recipient[], dueAt: Date, now: Date): boolean;
   /** Makes a call's scheduled missed-call notice due at `at` (the transcript came back empty). */

@@ -13,27 +13,40 @@ export interface CallFlowDeps {
   metrics: Metrics;
   plan: CallPlan;
   recipients: Recipient[];
-  /** Called when deliveries were stored, so the worker sends them now. */
+  /** Called when deliveries were stored or made due, so the worker sends them now. */
   onDeliveriesStored: () => void;
   /**
-   * How long a call that ended without a code waits for its transcript before the team gets the
-   * recording link anyway. Twilio says transcripts take "up to 10 minutes".
+   * The latest a call without a code waits before the team hears of it: long enough for every
+   * listening try, the two-minute recording and its transcript, which Twilio says takes "up to
+   * 10 minutes". Most calls tell us sooner (see `callRecorded` and `transcribed`).
    */
-  transcriptGraceMs: number;
+  missedCallDeadlineMs: number;
 }
 
-/** The verification call, step by step. Each function stores what it learnt, then returns TwiML. */
+/**
+ * The verification call, step by step. Each function stores what it learnt, then returns TwiML.
+ *
+ * Nothing is lost when no code is heard: answering the call schedules the "no code heard" notice
+ * (recording link, what was heard) at a deadline, and a code captured at any point cancels it.
+ * The notice goes out early when the call ends before the fallback recording, or when the
+ * recording's transcript holds no code either.
+ */
 export class CallFlow {
   constructor(private readonly deps: CallFlowDeps) {}
 
   /** `POST /twilio/voice`: start (or continue) listening. */
   answer(params: TwilioCallParams, listen: number): string {
-    this.deps.store.recordCall(callOf(params), this.deps.clock.now());
+    const { store, clock, plan, recipients } = this.deps;
+    const now = clock.now();
+    store.recordCall(callOf(params), now);
     if (listen === 1) {
+      store.scheduleMissedCallNotice(params.CallSid, recipients, new Date(now.getTime() + this.deps.missedCallDeadlineMs), now);
       this.deps.metrics.callAnswered();
       this.deps.logger.info({ callSid: params.CallSid, from: params.From }, 'answered a call; listening for the code');
     }
-    return listenTwiml(this.deps.plan, listen);
+    // The last try's document ends in the recording: from here on a transcript is coming.
+    if (listen >= plan.maxListens) store.markFallback(params.CallSid, now);
+    return listenTwiml(plan, listen);
   }
 
   /** `POST /twilio/gather`: a try ended. A full code ends the call; anything less listens again. */
@@ -42,40 +55,51 @@ export class CallFlow {
     const text = heardDigits ? params.Digits : params.SpeechResult;
     if (this.capture(params, text, heardDigits ? 'dtmf' : 'speech')) return goodbyeTwiml();
     this.deps.logger.info({ callSid: params.CallSid, listen }, 'no full code heard in this try');
-    const { plan } = this.deps;
-    return listen < plan.maxListens ? listenTwiml(plan, listen + 1) : recordTwiml(plan);
+    const { plan, store, clock } = this.deps;
+    if (listen < plan.maxListens) return listenTwiml(plan, listen + 1);
+    store.markFallback(params.CallSid, clock.now());
+    return recordTwiml(plan);
   }
 
-  /**
-   * `POST /twilio/recording`: the fallback recording ended (its action and its status callback
-   * both land here). Unless a code turns up, the team gets the link once the transcript is in.
-   */
+  /** `POST /twilio/recording`: the fallback recording ended (its action and status callback). */
   recorded(params: TwilioCallParams): string {
-    const { store, clock, recipients, transcriptGraceMs } = this.deps;
+    const { store, clock } = this.deps;
     store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl);
-    const now = clock.now();
-    if (store.scheduleMissedCallNotice(params.CallSid, recipients, new Date(now.getTime() + transcriptGraceMs), now)) {
-      this.deps.logger.warn({ callSid: params.CallSid }, 'call ended without a code; waiting for the transcript');
-    }
+    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
     return hangupTwiml();
   }
 
-  /** `POST /twilio/transcription`: the recording's transcript, our last chance at the code. */
-  transcribed(params: TwilioCallParams): void {
-    const { store, clock, recipients } = this.deps;
+  /**
+   * `POST /twilio/call-recording`: the recording of the whole call is complete, so the call is
+   * over. Its link is the one the team wants. Without a code, and with no transcript to wait for,
+   * the team hears of it now.
+   */
+  callRecorded(params: TwilioCallParams): void {
+    const { store, clock } = this.deps;
     store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl);
+    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: true });
+    const state = store.callState(params.CallSid);
+    if (!state.hasCode && !state.fallback) this.noCode(params, 'the call ended before the fallback recording');
+  }
+
+  /** `POST /twilio/transcription`: the fallback recording's transcript, our last chance at the code. */
+  transcribed(params: TwilioCallParams): void {
+    const { store, clock } = this.deps;
+    store.recordCall(callOf(params), clock.now());
+    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
     const completed = params.TranscriptionStatus === undefined || params.TranscriptionStatus === 'completed';
     if (completed && this.capture(params, params.TranscriptionText, 'transcription')) return;
-    // No code in the transcript (or no transcript): tell the team now, with the link.
+    this.noCode(params, `no code in the transcript (${params.TranscriptionStatus ?? 'no status'})`);
+  }
+
+  /** Sends the "no code heard" notice now rather than at the deadline. */
+  private noCode(params: TwilioCallParams, reason: string): void {
+    const { store, clock, recipients } = this.deps;
     const now = clock.now();
+    // Scheduling is a no-op when answer() already did; it covers a call answered before a restart.
     store.scheduleMissedCallNotice(params.CallSid, recipients, now, now);
     store.releaseMissedCallNotice(params.CallSid, now);
-    this.deps.logger.warn(
-      { callSid: params.CallSid, transcriptionStatus: params.TranscriptionStatus },
-      'no code in the transcript; sending the recording link',
-    );
+    this.deps.logger.warn({ callSid: params.CallSid, reason }, 'no code heard; sending the recording link');
     this.deps.onDeliveriesStored();
   }
 

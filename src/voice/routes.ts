@@ -41,6 +41,13 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   router.post('/gather', twiml((params, req) => deps.flow.gathered(params, listenNumber(req.query, deps.maxListens))));
   router.post('/recording', twiml((params) => deps.flow.recorded(params)));
   router.post(
+    '/call-recording',
+    twiml((params) => {
+      deps.flow.callRecorded(params);
+      return emptyTwiml();
+    }),
+  );
+  router.post(
     '/transcription',
     twiml((params) => {
       deps.flow.transcribed(params);

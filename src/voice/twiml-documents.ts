@@ -24,11 +24,16 @@ export function twimlDocuments(): Record<string, string> {
   };
 }
 
-/** One element a line; our documents are flat, so one level of indent is all they need. */
+/** One element a line, indented by nesting, so the files read like TwiML Bins do. */
 function pretty(xml: string): string {
-  return `${xml
-    .replace(/></g, '>\n<')
-    .split('\n')
-    .map((line) => (/^<(\?xml|Response|\/Response)/.test(line) ? line : `  ${line}`))
-    .join('\n')}\n`;
+  let depth = 0;
+  const lines = xml.replace(/></g, '>\n<').split('\n');
+  const indented = lines.map((line) => {
+    if (line.startsWith('</')) depth--;
+    const out = `${'  '.repeat(Math.max(0, depth))}${line}`;
+    const opens = /^<[A-Za-z]/.test(line) && !line.endsWith('/>') && !line.includes('</');
+    if (opens) depth++;
+    return out;
+  });
+  return `${indented.join('\n')}\n`;
 }

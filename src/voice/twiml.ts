@@ -25,6 +25,15 @@ export const DEFAULT_MAX_LISTENS = 4;
  */
 export function listenTwiml(plan: CallPlan, listen: number): string {
   const response = new VoiceResponse();
+  if (listen === 1) {
+    // Record the whole call in the background. Its completion tells us the call is over, and
+    // its link lets a person hear the code when every machine failed to.
+    response.start().recording({
+      recordingStatusCallback: `${plan.publicUrl}/twilio/call-recording`,
+      recordingStatusCallbackMethod: 'POST',
+      recordingStatusCallbackEvent: ['completed'],
+    });
+  }
   response.gather({
     input: ['dtmf', 'speech'],
     numDigits: plan.codeLength,

@@ -45,7 +45,7 @@ export interface HarnessOptions {
   dataDir?: string;
   smtp?: LocalSmtpServer;
   twilioApi?: FakeTwilioApi;
-  transcriptGraceMs?: number;
+  missedCallDeadlineMs?: number;
 }
 
 /** The real service with its real parts on loopback: SQLite in a temp folder, SMTP, Twilio's API. */
@@ -86,7 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       logger: createLogger({ level: config.logLevel, destination }),
       retry: options.retry ?? FAST_RETRY,
       pollMs: 50,
-      transcriptGraceMs: options.transcriptGraceMs,
+      missedCallDeadlineMs: options.missedCallDeadlineMs,
     });
     const { url } = await service.listen(0, '127.0.0.1');
     return { service, url };

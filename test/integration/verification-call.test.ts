@@ -155,3 +155,55 @@ describe('answers to Twilio that are not about a code', () => {
     expect(ready.status).toBe(503);
   });
 });
+
+describe('when no code is heard', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+  const wholeCall = { RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/REwhole', RecordingStatus: 'completed' };
+
+  it('tells the team as soon as a call ends before the fallback recording, with the whole-call link', async () => {
+    h = await startHarness();
+    await h.twilioPost('/twilio/voice', callParams('CAshort'));
+    await h.twilioPost('/twilio/gather?listen=1', callParams('CAshort', { SpeechResult: 'your code is 4 8 2' }));
+    // Twilio's recording callbacks carry no From or To.
+    await h.twilioPost('/twilio/call-recording', { CallSid: 'CAshort', AccountSid: ACCOUNT.accountSid, ...wholeCall });
+    const [email] = await h.smtp.waitFor(1);
+    expect(email?.subject).toBe(`No code heard on the verification call to ${OUR_NUMBER}`);
+    expect(email?.text).toContain(wholeCall.RecordingUrl);
+    expect(email?.text).toContain('your code is 4 8 2');
+    const [sms] = await h.twilioApi.waitForMessages(1);
+    expect(sms?.body).toContain('Heard: "your code is 4 8 2"');
+  });
+
+  it('waits for the transcript when the call reached the fallback recording', async () => {
+    h = await startHarness();
+    await h.twilioPost('/twilio/voice', callParams('CAlong'));
+    await h.twilioPost('/twilio/gather?listen=4', callParams('CAlong', { SpeechResult: 'four' }));
+    await h.twilioPost('/twilio/call-recording', { CallSid: 'CAlong', AccountSid: ACCOUNT.accountSid, ...wholeCall });
+    await h.service.worker.idle();
+    expect(h.smtp.received).toEqual([]);
+    await h.twilioPost('/twilio/transcription', callParams('CAlong', { TranscriptionText: 'Your code is 4 8 2 9 1 7.', TranscriptionStatus: 'completed' }));
+    const [email] = await h.smtp.waitFor(1);
+    expect(email?.subject).toContain('482917');
+    await h.service.worker.idle();
+    expect(h.smtp.received).toHaveLength(1);
+  });
+
+  it('sends nothing more when the call ended with a code', async () => {
+    h = await startHarness();
+    await h.twilioPost('/twilio/voice', callParams('CAgood'));
+    await h.twilioPost('/twilio/gather?listen=1', callParams('CAgood', { SpeechResult: '1 2 3 4 5 6' }));
+    await h.twilioPost('/twilio/call-recording', { CallSid: 'CAgood', AccountSid: ACCOUNT.accountSid, ...wholeCall });
+    await h.smtp.waitFor(1);
+    await h.service.worker.idle();
+    expect(h.smtp.received.map((e) => e.subject)).toEqual([`WhatsApp verification code for ${OUR_NUMBER}: 123456`]);
+  });
+
+  it('tells the team at the deadline when nothing else ever comes', async () => {
+    h = await startHarness({ missedCallDeadlineMs: 300 });
+    await h.twilioPost('/twilio/voice', callParams('CAsilent'));
+    const [email] = await h.smtp.waitFor(1);
+    expect(email?.subject).toBe(`No code heard on the verification call to ${OUR_NUMBER}`);
+    expect(email?.text).toContain('No recording was made.');
+  });
+});

@@ -97,3 +97,11 @@ describe('smsFor a missed call', () => {
     expect(sms.body.endsWith(RECORDING_URL)).toBe(true);
   });
 });
+
+describe('smsFor a missed call, with what was heard', () => {
+  it('quotes what was heard, shortened, before the link', () => {
+    const sms = smsFor(missedCall({ recordingUrl: RECORDING_URL, heard: ['your code is four eight', 'two nine one seven and then a long tail of words'] }));
+    expect(sms.body).toContain('Heard: "your code is four eight / two nine one seven and then a lon…".');
+    expect(sms.body.endsWith(RECORDING_URL)).toBe(true);
+  });
+});

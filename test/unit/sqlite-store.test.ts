@@ -65,7 +65,7 @@ describe('captureCode', () => {
       call: { ...CALL, recordingUrl: null, heard: [] },
       code: { code: '482917', source: 'speech', receivedAt: T0 },
     });
-    expect(store.callHasCode(CALL.callSid)).toBe(true);
+    expect(store.callState(CALL.callSid)).toEqual({ hasCode: true, fallback: false });
   });
 
   it('ignores the same code for the same call a second time', () => {
@@ -227,10 +227,27 @@ describe('missed-call notices', () => {
     expect(store.dueDeliveries(at(60_000), 100)).toHaveLength(2);
   });
 
+  it('keeps the first recording link unless told to replace it', () => {
+    store.recordCall(CALL, T0);
+    store.setRecordingUrl(CALL.callSid, 'https://example.test/RE-fallback', { replace: false });
+    store.setRecordingUrl(CALL.callSid, 'https://example.test/RE-other', { replace: false });
+    store.scheduleMissedCallNotice(CALL.callSid, RECIPIENTS, T0, T0);
+    expect(dueFor('email').call.recordingUrl).toBe('https://example.test/RE-fallback');
+    store.setRecordingUrl(CALL.callSid, 'https://example.test/RE-whole-call', { replace: true });
+    expect(dueFor('email').call.recordingUrl).toBe('https://example.test/RE-whole-call');
+  });
+
+  it('remembers that a call went on to the fallback recording', () => {
+    store.recordCall(CALL, T0);
+    expect(store.callState(CALL.callSid)).toEqual({ hasCode: false, fallback: false });
+    store.markFallback(CALL.callSid, T0);
+    expect(store.callState(CALL.callSid)).toEqual({ hasCode: false, fallback: true });
+  });
+
   it('carries what was heard and the recording to the notice', () => {
     store.addHeard(CALL.callSid, 'your code is four eight');
     store.addHeard(CALL.callSid, 'two "nine" [one]');
-    store.setRecordingUrl(CALL.callSid, 'https://api.twilio.com/recordings/RE1');
+    store.setRecordingUrl(CALL.callSid, 'https://api.twilio.com/recordings/RE1', { replace: false });
     store.scheduleMissedCallNotice(CALL.callSid, RECIPIENTS, T0, T0);
 
     expect(dueFor('email').call).toEqual({

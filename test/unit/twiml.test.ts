@@ -15,9 +15,18 @@ const record =
   'method="POST" recordingStatusCallback="https://onboard.example.com/twilio/recording" recordingStatusCallbackMethod="POST"/>';
 
 describe('the TwiML of a verification call', () => {
-  it('listens at once, with no greeting, then redirects to listen again', () => {
+  it('starts recording the whole call and listens at once, with no greeting, then listens again', () => {
     expect(listenTwiml(plan, 1)).toBe(
-      `${XML}<Response>${gather(1)}<Redirect method="POST">https://onboard.example.com/twilio/voice?listen=2</Redirect></Response>`,
+      `${XML}<Response>` +
+        '<Start><Recording recordingStatusCallback="https://onboard.example.com/twilio/call-recording" ' +
+        'recordingStatusCallbackMethod="POST" recordingStatusCallbackEvent="completed"/></Start>' +
+        `${gather(1)}<Redirect method="POST">https://onboard.example.com/twilio/voice?listen=2</Redirect></Response>`,
+    );
+  });
+
+  it('does not start a second call recording on a later try', () => {
+    expect(listenTwiml(plan, 2)).toBe(
+      `${XML}<Response>${gather(2)}<Redirect method="POST">https://onboard.example.com/twilio/voice?listen=3</Redirect></Response>`,
     );
   });
 
