@@ -110,10 +110,10 @@ export interface LoadedConfig {
 
 /**
  * Parses the environment. In production every missing or malformed variable is an error; in local
- * mode missing secrets come from `localSecrets` (called only when one is needed) and missing
+ * mode missing secrets come from `localSecrets(dataDir)` (called only when one is needed) and missing
  * delivery settings send to the outbox.
  */
-export function loadConfig(env: Env, localSecrets: () => LocalSecrets): LoadedConfig {
+export function loadConfig(env: Env, localSecrets: (dataDir: string) => LocalSecrets): LoadedConfig {
   const production = env.NODE_ENV === 'production';
   const result = schema.safeParse(env);
   const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -151,10 +151,10 @@ function productionProblems(env: Env): string[] {
   return problems;
 }
 
-function localConfig(e: Parsed, localSecrets: () => LocalSecrets): LoadedConfig {
+function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets): LoadedConfig {
   const notices: string[] = ['local mode (NODE_ENV is not production)'];
   const needsSecrets = !e.ADMIN_TOKEN || !e.TWILIO_ACCOUNT_SID || !e.TWILIO_AUTH_TOKEN;
-  const generated = needsSecrets ? localSecrets() : undefined;
+  const generated = needsSecrets ? localSecrets(path.resolve(e.DATA_DIR)) : undefined;
   const filled: Parsed = {
     ...e,
     ADMIN_TOKEN: e.ADMIN_TOKEN ?? generated?.ADMIN_TOKEN,
@@ -164,6 +164,7 @@ function localConfig(e: Parsed, localSecrets: () => LocalSecrets): LoadedConfig 
   for (const key of ['ADMIN_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
     if (!e[key]) notices.push(`${key} is not set: using a generated local value`);
   }
+  if (e.TWILIO_SIGNATURE_CHECK === 'off') notices.push('TWILIO_SIGNATURE_CHECK=off: anyone who can reach /twilio/* can post a code');
   if (!e.PUBLIC_URL) notices.push(`PUBLIC_URL is not set: using http://127.0.0.1:${e.PORT}`);
   if (!e.TWILIO_PHONE_NUMBER) notices.push('TWILIO_PHONE_NUMBER is not set: using +15005550006 (Twilio test number)');
   if (e.NOTIFY_EMAIL_TO.length === 0 && e.NOTIFY_SMS_TO.length === 0) {

@@ -9,8 +9,8 @@ async function main(): Promise<void> {
   // .env fills in what the environment does not set; it never overrides the environment.
   dotenv.config({ quiet: true });
   let secretsFile: string | undefined;
-  const { config, notices } = loadConfig(process.env, () => {
-    const { secrets, file } = readOrCreateLocalSecrets(process.env.DATA_DIR?.trim() || './data');
+  const { config, notices } = loadConfig(process.env, (dataDir) => {
+    const { secrets, file } = readOrCreateLocalSecrets(dataDir);
     secretsFile = file;
     return secrets;
   });

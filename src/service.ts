@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from './app';
 import type { Config } from './config';
+import { DeliveryError } from './delivery/delivery-error';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { createOutbox } from './delivery/outbox';
 import { systemClock, type Clock, type Mailer, type SmsSender } from './delivery/ports';
@@ -71,7 +72,7 @@ export function createService(config: Config, options: ServiceOptions): Service 
     },
     recipients: recipientsOf(config.notify),
     onDeliveriesStored: () => worker.kick(),
-    missedCallDeadlineMs: options.missedCallDeadlineMs ?? 10 * 60_000,
+    missedCallDeadlineMs: options.missedCallDeadlineMs ?? 15 * 60_000,
   });
 
   let server: Server | undefined;
@@ -101,13 +102,22 @@ export function createService(config: Config, options: ServiceOptions): Service 
   };
 }
 
+/**
+ * SMTP and Twilio where configured. Local mode writes what has no transport to the outbox;
+ * production has none: config only allows a channel without its transport when no one is on it.
+ */
 function deliveryTransports(config: Config): { mailer: Mailer; sms: SmsSender; outboxDir?: string; close(): void } {
-  const outbox = config.smtp && config.smsViaTwilio ? undefined : createOutbox(config.dataDir);
+  const needsOutbox = config.mode === 'local' && !(config.smtp && config.smsViaTwilio);
+  const outbox = needsOutbox ? createOutbox(config.dataDir) : undefined;
   const smtp = config.smtp ? createSmtpMailer(config.smtp) : undefined;
   const sms = config.smsViaTwilio
     ? createTwilioSmsSender(createTwilioClient(config.twilio), config.twilio.smsFrom)
-    : outbox?.sms;
-  const mailer = smtp ?? outbox?.mailer;
-  if (!mailer || !sms) throw new Error('no delivery transport could be built');
+    : (outbox?.sms ?? unconfigured('SMS', 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN'));
+  const mailer = smtp ?? outbox?.mailer ?? unconfigured('email', 'SMTP_URL and EMAIL_FROM');
   return { mailer, sms, outboxDir: outbox?.dir, close: () => smtp?.close() };
+}
+
+function unconfigured(channel: string, settings: string): Mailer & SmsSender {
+  const error = new DeliveryError(`${channel} is not configured: set ${settings}`, { permanent: true });
+  return { send: () => Promise.reject(error) };
 }

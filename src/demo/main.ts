@@ -9,6 +9,7 @@ import { startLocalSmtpServer } from '../embedded/local-smtp-server';
 import { simulateTwilioCall, type CallStep } from '../embedded/simulated-twilio-call';
 import { createLogger } from '../observability/logger';
 import { createService } from '../service';
+import { extractCode } from '../voice/extract-code';
 import type { CodeView } from '../store/store';
 
 /**
@@ -17,8 +18,11 @@ import type { CodeView } from '../store/store';
  * call played as Twilio would play it. No account, no network.
  */
 async function demo(): Promise<boolean> {
-  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  const speech = speechArgument() ?? `Your WhatsApp verification code is ${spaced(code)}. Again, your code is ${spaced(code)}.`;
+  const given = speechArgument();
+  const random = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const speech = given ?? `Your WhatsApp verification code is ${spaced(random)}. Again, your code is ${spaced(random)}.`;
+  // With --speech, the code to expect is whatever a careful listener hears in it (maybe none).
+  const code = given === undefined ? random : extractCode(given, { length: 6, language: 'en-US' });
   const account = { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: randomBytes(16).toString('hex') };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-demo-'));
   const smtp = await startLocalSmtpServer();
@@ -65,6 +69,10 @@ async function demo(): Promise<boolean> {
     ).json()) as { codes: CodeView[] };
     const heard = codes.codes[0];
     say(`3. The service heard: ${heard ? `${heard.code} (by ${heard.source})` : 'nothing'}`);
+    if (code === null) {
+      say(heard ? `FAILED: "${speech}" holds no code, yet ${heard.code} was captured.` : 'OK: no code in that speech, and none was captured.');
+      return !heard;
+    }
     const [email] = await smtp.waitFor(1);
     const [sms] = await twilioApi.waitForMessages(1);
     say(`4. Email received by the SMTP server, to ${email?.to.join(', ')}:`);

@@ -25,9 +25,6 @@ interface Piece {
 /** At most this many weak words are trimmed from each end of a run. */
 const MAX_EDGE_TRIM = 2;
 
-/** Meta's robot says the code two or three times; a longer repetition is a pattern, not a code. */
-const MAX_REPEATS = 3;
-
 /** ASCII digit runs or letter runs; everything else (spaces, punctuation, "$", emoji) only separates. */
 const TOKEN = /[0-9]+|\p{L}+/gu;
 
@@ -163,10 +160,13 @@ function countWeak(run: readonly Piece[], indexFromEdge: (k: number) => number):
   return count;
 }
 
-/** The code if `digits` is exactly one code, or the same code said up to MAX_REPEATS times back to back. */
+/**
+ * The code if `digits` is exactly one code, or the same code said back to back any number of
+ * times: how often Meta's robot repeats it is not documented, and a long recording holds many.
+ */
 function codeFrom(digits: string, length: number): string | null {
   if (digits.length === length) return digits;
-  if (digits.length % length !== 0 || digits.length > length * MAX_REPEATS) return null;
+  if (digits.length % length !== 0) return null;
   const first = digits.slice(0, length);
   return first.repeat(digits.length / length) === digits ? first : null;
 }

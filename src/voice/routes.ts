@@ -24,7 +24,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   const twiml = (handle: (params: TwilioCallParams, req: Request) => string) => (req: Request, res: Response) => {
     const parsed = twilioCallParams.safeParse(req.body ?? {});
     if (!parsed.success) {
-      deps.logger.warn({ path: req.path, problem: parsed.error.issues[0]?.message }, 'refused a Twilio request');
+      deps.logger.warn({ path: req.baseUrl + req.path, problem: parsed.error.issues[0]?.message }, 'refused a Twilio request');
       res.status(400).type('text/xml').send(sorryTwiml());
       return;
     }
@@ -32,7 +32,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       res.type('text/xml').send(handle(parsed.data, req));
     } catch (error) {
       // Most likely the store: answer 503 so Twilio records the failure (and tries a fallback URL).
-      deps.logger.error({ err: error, path: req.path, callSid: parsed.data.CallSid }, 'could not handle a Twilio request');
+      deps.logger.error({ err: error, path: req.baseUrl + req.path, callSid: parsed.data.CallSid }, 'could not handle a Twilio request');
       res.status(503).type('text/xml').send(sorryTwiml());
     }
   };
@@ -63,7 +63,7 @@ function twimlErrors(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const status = (error as { status?: number }).status;
     const httpStatus = typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
-    logger.warn({ path: req.path, status: httpStatus, reason: (error as Error).message }, 'could not read a Twilio request');
+    logger.warn({ path: req.baseUrl + req.path, status: httpStatus, reason: (error as Error).message }, 'could not read a Twilio request');
     res.status(httpStatus).type('text/xml').send(sorryTwiml());
   };
 }

@@ -32,7 +32,7 @@ export function requireTwilioSignature(options: TwilioSignatureOptions): Request
       return;
     }
     options.logger.warn(
-      { path: req.path, signedUrlExpected: url, signature: signature ? 'wrong' : 'missing' },
+      { path: req.baseUrl + req.path, signedUrlExpected: url, signature: signature ? 'wrong' : 'missing' },
       signature
         ? 'refused a Twilio request: the signature does not match. Twilio signs the exact URL it called: ' +
             "PUBLIC_URL must match the number's voice URL (scheme, host, port, path), and TWILIO_AUTH_TOKEN " +

@@ -22,7 +22,7 @@ describe('local mode (no NODE_ENV=production, no accounts)', () => {
   it('takes a call with generated secrets and writes the email and SMS to the outbox', async () => {
     const { config, notices } = loadConfig(
       { DATA_DIR: dataDir, PORT: '0', NOTIFY_EMAIL_TO: 'me@example.com', NOTIFY_SMS_TO: '+15005550001' },
-      () => readOrCreateLocalSecrets(dataDir).secrets,
+      (dir) => readOrCreateLocalSecrets(dir).secrets,
     );
     expect(notices).toEqual(expect.arrayContaining([expect.stringMatching(/SMTP_URL is not set/), expect.stringMatching(/SMS go to the outbox/)]));
     service = createService(config, { logger: pino({ level: 'silent' }), pollMs: 50 });

@@ -28,7 +28,8 @@ describe('what the logs never hold', () => {
     const logs = h.logs.join('');
     expect(h.logs.length).toBeGreaterThan(10);
     expect(logs).toContain('code captured');
-    for (const secret of ['864209', ACCOUNT.authToken, ADMIN_TOKEN, 'forged', 'wrong-token', 'eight six four']) {
+    const said = ['your code is 8 6 4 2 0 9', '8 6 4 2 0 9', 'eight six four'];
+    for (const secret of ['864209', ...said, ACCOUNT.authToken, ADMIN_TOKEN, 'forged', 'wrong-token']) {
       expect(logs).not.toContain(secret);
     }
   });
@@ -111,16 +112,31 @@ describe('health, readiness, metrics and the codes API', () => {
     expect(res.status).toBe(400);
   });
 
-  it('counts calls, codes by source and deliveries by outcome in /metrics', async () => {
-    const text = await (await fetch(`${h.url}/metrics`)).text();
-    expect(text).toMatch(/^wa_onboard_calls_answered_total 2$/m);
-    expect(text).toMatch(/^wa_onboard_codes_captured_total\{source="speech"\} 2$/m);
-    expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="email",outcome="sent"\} 2$/m);
-    expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="sms",outcome="sent"\} 2$/m);
-  });
-
   it('answers 404 as JSON for an unknown route', async () => {
     const res = await fetch(`${h.url}/nope`);
     expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'not_found', message: 'no such route' });
+  });
+});
+
+describe('/metrics', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('counts calls, codes by source and deliveries by outcome; a refused request counts for nothing', async () => {
+    await fetch(`${h.url}/twilio/voice`, { method: 'POST', body: new URLSearchParams(callParams('CAforged')) });
+    await h.twilioPost('/twilio/voice', callParams('CAmetrics'));
+    await h.twilioPost('/twilio/gather?listen=1', callParams('CAmetrics', { Digits: '654321' }));
+    await h.smtp.waitFor(1);
+    await h.twilioApi.waitForMessages(1);
+    await h.service.worker.idle();
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    expect(text).toMatch(/^wa_onboard_calls_answered_total 1$/m);
+    expect(text).toMatch(/^wa_onboard_codes_captured_total\{source="dtmf"\} 1$/m);
+    expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="email",outcome="sent"\} 1$/m);
+    expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="sms",outcome="sent"\} 1$/m);
   });
 });

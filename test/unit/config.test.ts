@@ -204,6 +204,7 @@ describe('loadConfig in local mode', () => {
     const { config, notices } = loadConfig({}, localSecrets);
 
     expect(localSecrets).toHaveBeenCalledTimes(1);
+    expect(localSecrets).toHaveBeenCalledWith(path.resolve('./data'));
     expect(config.mode).toBe('local');
     expect(config.adminToken).toBe(GENERATED.ADMIN_TOKEN);
     expect(config.twilio.accountSid).toBe(GENERATED.TWILIO_ACCOUNT_SID);

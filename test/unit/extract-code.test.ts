@@ -47,7 +47,7 @@ const rows: Row[] = [
   ['code repeated back-to-back without words', '1 2 3 4 5 6 1 2 3 4 5 6', 'en-US', 6, '123456'],
   ['code repeated back-to-back as one digit string', '123456123456', 'en-US', 6, '123456'],
   ['code said three times', 'Your code is 482917 482917 482917', 'en-US', 6, '482917'],
-  ['more than three back-to-back repeats is a pattern, not a code', '1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1', 'en-US', 6, null],
+  ['a code said four times back to back (the repeat count is not documented)', '482917 482917 482917 482917', 'en-US', 6, '482917'],
   ['repetition after trimming a weak word', 'to 1 2 3 4 5 6 1 2 3 4 5 6', 'en-US', 6, '123456'],
   ['a short run elsewhere in the text is ignored', 'Press 1 to repeat. Your code is 4 8 2 9 1 7.', 'en-US', 6, '482917'],
   ['other scripts and emoji around the code', '🎉 コード 4 8 2 9 1 7 🎉', 'en-US', 6, '482917'],

@@ -66,3 +66,17 @@ describe('readOrCreateLocalSecrets', () => {
     expect(() => loadConfig(env, () => secrets)).not.toThrow();
   });
 });
+
+describe('a damaged local secrets file', () => {
+  it('is refused with a message that says how to recover', () => {
+    const dir = makeTempDir();
+    try {
+      fs.writeFileSync(path.join(dir, LOCAL_SECRETS_FILE), '{"ADMIN_TOKEN": 3');
+      expect(() => readOrCreateLocalSecrets(dir)).toThrow(/is damaged: delete it/);
+      fs.writeFileSync(path.join(dir, LOCAL_SECRETS_FILE), '{"ADMIN_TOKEN": "x"}');
+      expect(() => readOrCreateLocalSecrets(dir)).toThrow(/is damaged: delete it/);
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Runs `src/main.ts` as `npm start` would run the build, with only the given environment. */
+function startMain(env: Record<string, string>, cwd: string) {
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'src', 'main.ts')], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('starting the service', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeTempDir(dir));
+
+  it('refuses to start in production without its settings: exit 78 and one list of every problem', async () => {
+    const main = startMain({ NODE_ENV: 'production', TWILIO_PHONE_NUMBER: '5551234' }, dir);
+    expect(await main.exited).toBe(78);
+    const out = main.output();
+    expect(out).toContain('NOTIFY_EMAIL_TO or NOTIFY_SMS_TO: at least one recipient');
+    for (const name of ['PUBLIC_URL', 'ADMIN_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']) {
+      expect(out).toContain(`${name}: required`);
+    }
+    expect(out).toContain('TWILIO_PHONE_NUMBER: must be E.164');
+  });
+
+  it('runs in local mode with nothing set, reads .env, never prints the generated secrets, and stops on SIGTERM', async () => {
+    fs.writeFileSync(path.join(dir, '.env'), 'PORT=0\nNOTIFY_EMAIL_TO=me@example.com\n');
+    const main = startMain({}, dir);
+    try {
+      await until(() => main.output().includes('listening'));
+      const secrets = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'local-secrets.json'), 'utf8')) as Record<string, string>;
+      const out = main.output();
+      expect(out).toContain('local mode');
+      expect(out).toContain('SMTP_URL is not set: emails go to the outbox folder');
+      expect(out).toContain('local-secrets.json');
+      for (const value of Object.values(secrets)) expect(out).not.toContain(value);
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1];
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      main.child.kill('SIGTERM');
+    }
+    expect(await main.exited).toBe(0);
+  });
+});
