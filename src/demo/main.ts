@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { startFakeTwilioApi } from '../embedded/fake-twilio-api';
 import { freePort } from '../embedded/free-port';
 import { startLocalSmtpServer } from '../embedded/local-smtp-server';
@@ -29,26 +29,7 @@ async function demo(): Promise<boolean> {
   const twilioApi = await startFakeTwilioApi(account);
   const port = await freePort();
 
-  const { config } = loadConfig(
-    {
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN: randomBytes(24).toString('base64url'),
-      TWILIO_ACCOUNT_SID: account.accountSid,
-      TWILIO_AUTH_TOKEN: account.authToken,
-      TWILIO_PHONE_NUMBER: '+15005550006',
-      TWILIO_API_BASE_URL: twilioApi.url,
-      NOTIFY_EMAIL_TO: 'team@example.com',
-      NOTIFY_SMS_TO: '+15005550001',
-      SMTP_URL: smtp.url,
-      EMAIL_FROM: 'wa-onboard <onboard@example.com>',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    },
-    () => {
-      throw new Error('the demo sets every secret');
-    },
-  );
+  const config = demoConfig({ port, dataDir, account, smtpUrl: smtp.url, twilioApiUrl: twilioApi.url });
   const service = createService(config, { logger: createLogger({ level: config.logLevel }) });
   const { url } = await service.listen(port, '127.0.0.1');
   try {
@@ -87,6 +68,34 @@ async function demo(): Promise<boolean> {
     await Promise.all([smtp.close(), twilioApi.close()]);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The service's configuration on the embedded parts, as an operator's environment would give it. */
+function demoConfig(parts: {
+  port: number;
+  dataDir: string;
+  account: { accountSid: string; authToken: string };
+  smtpUrl: string;
+  twilioApiUrl: string;
+}): Config {
+  const env = {
+    PORT: String(parts.port),
+    PUBLIC_URL: `http://127.0.0.1:${parts.port}`,
+    DATA_DIR: parts.dataDir,
+    ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    TWILIO_ACCOUNT_SID: parts.account.accountSid,
+    TWILIO_AUTH_TOKEN: parts.account.authToken,
+    TWILIO_PHONE_NUMBER: '+15005550006',
+    TWILIO_API_BASE_URL: parts.twilioApiUrl,
+    NOTIFY_EMAIL_TO: 'team@example.com',
+    NOTIFY_SMS_TO: '+15005550001',
+    SMTP_URL: parts.smtpUrl,
+    EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  return loadConfig(env, () => {
+    throw new Error('the demo sets every secret');
+  }).config;
 }
 
 function printStep(step: CallStep): void {

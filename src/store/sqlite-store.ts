@@ -2,37 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations } from './migrations';
-import type {
-  CallInfo,
-  CapturedCode,
-  Channel,
-  CodeSource,
-  CodeView,
-  DeliveryJob,
-  DeliveryKind,
-  DeliveryStatus,
-  Recipient,
-  Store,
-} from './store';
+import { toCodeView, toJob, type CodeRow, type DeliveryRow, type DueRow } from './sqlite-rows';
+import type { CallInfo, CapturedCode, CodeView, DeliveryJob, Recipient, Store } from './store';
 
 export const DATABASE_FILE = 'wa-onboard.sqlite';
-
-interface DueRow {
-  id: number;
-  kind: DeliveryKind;
-  channel: Channel;
-  recipient: string;
-  attempts: number;
-  created_at: number;
-  call_sid: string;
-  from_number: string;
-  to_number: string;
-  recording_url: string | null;
-  heard: string;
-  code: string | null;
-  source: CodeSource | null;
-  received_at: number | null;
-}
 
 /** The store on a SQLite file under `dataDir` (WAL, so readers never wait on the writer). */
 export function openSqliteStore(dataDir: string): Store {
@@ -198,43 +171,11 @@ class SqliteStore implements Store {
          FROM codes k JOIN calls c ON c.call_sid = k.call_sid
          ORDER BY k.received_at DESC, k.id DESC LIMIT ?`,
       )
-      .all(limit) as Array<{
-      id: number;
-      code: string;
-      source: CodeSource;
-      call_sid: string;
-      received_at: number;
-      from_number: string;
-      to_number: string;
-    }>;
+      .all(limit) as CodeRow[];
     const deliveries = this.db.prepare(
       `SELECT channel, recipient, status, attempts, last_error, sent_at FROM deliveries WHERE code_id = ? ORDER BY id`,
     );
-    return codes.map((k) => ({
-      code: k.code,
-      source: k.source,
-      callSid: k.call_sid,
-      from: k.from_number,
-      to: k.to_number,
-      receivedAt: new Date(k.received_at).toISOString(),
-      deliveries: (
-        deliveries.all(k.id) as Array<{
-          channel: Channel;
-          recipient: string;
-          status: DeliveryStatus;
-          attempts: number;
-          last_error: string | null;
-          sent_at: number | null;
-        }>
-      ).map((d) => ({
-        channel: d.channel,
-        to: d.recipient,
-        status: d.status,
-        attempts: d.attempts,
-        error: d.last_error,
-        sentAt: d.sent_at === null ? null : new Date(d.sent_at).toISOString(),
-      })),
-    }));
+    return codes.map((k) => toCodeView(k, deliveries.all(k.id) as DeliveryRow[]));
   }
 
   ping(): void {
@@ -244,26 +185,4 @@ class SqliteStore implements Store {
   close(): void {
     this.db.close();
   }
-}
-
-function toJob(row: DueRow): DeliveryJob {
-  return {
-    id: row.id,
-    kind: row.kind,
-    channel: row.channel,
-    recipient: row.recipient,
-    attempts: row.attempts,
-    createdAt: new Date(row.created_at),
-    call: {
-      callSid: row.call_sid,
-      from: row.from_number,
-      to: row.to_number,
-      recordingUrl: row.recording_url,
-      heard: JSON.parse(row.heard) as string[],
-    },
-    code:
-      row.code !== null && row.source !== null && row.received_at !== null
-        ? { code: row.code, source: row.source, receivedAt: new Date(row.received_at) }
-        : undefined,
-  };
 }

@@ -225,8 +225,7 @@ describe('loadConfig in local mode', () => {
     for (const secret of Object.values(GENERATED)) expect(text).not.toContain(secret);
   });
 
-  // build() computes smsViaTwilio from the *filled* settings, which already hold the generated
-  // credentials, so Boolean(SID && token) is always true in local mode.
+  // Generated credentials cannot reach Twilio: only ones set in the environment turn SMS on.
   it('keeps SMS off Twilio when its credentials were generated', () => {
     const { config, notices } = loadConfig({ NOTIFY_SMS_TO: '+14155550199' }, () => GENERATED);
     expect(config.smsViaTwilio).toBe(false);

@@ -25,7 +25,7 @@ describe("Twilio's signature algorithm", () => {
 describe('requireTwilioSignature', () => {
   const authToken = 'a'.repeat(32);
   const publicUrl = 'https://onboard.example.com/prefix';
-  const app = (enabled = true) =>
+  const app = ({ enabled } = { enabled: true }) =>
     express()
       .use(express.urlencoded({ extended: false }))
       .use(requireTwilioSignature({ authToken, publicUrl, enabled, logger: pino({ level: 'silent' }) }))
@@ -80,7 +80,7 @@ describe('requireTwilioSignature', () => {
   });
 
   it('lets everything through only when the check was turned off', async () => {
-    const res = await request(app(false)).post('/twilio/voice').type('form').send(body);
+    const res = await request(app({ enabled: false })).post('/twilio/voice').type('form').send(body);
     expect(res.text).toBe('passed');
   });
 });
