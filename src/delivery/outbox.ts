@@ -12,7 +12,10 @@ export function createOutbox(dataDir: string): { mailer: Mailer; sms: SmsSender;
   const write = async (channel: 'email' | 'sms', message: OutgoingEmail | OutgoingSms) => {
     await fs.mkdir(dir, { recursive: true });
     const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${++sequence}-${channel}.json`;
-    await fs.writeFile(path.join(dir, name), `${JSON.stringify({ channel, ...message }, null, 2)}\n`);
+    // Written aside, then renamed: whoever watches the folder never reads half a message.
+    const partial = path.join(dir, `.${name}.partial`);
+    await fs.writeFile(partial, `${JSON.stringify({ channel, ...message }, null, 2)}\n`);
+    await fs.rename(partial, path.join(dir, name));
   };
   return {
     dir,

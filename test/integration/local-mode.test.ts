@@ -42,7 +42,7 @@ describe('local mode (no NODE_ENV=production, no accounts)', () => {
 
     const outbox = path.join(dataDir, 'outbox');
     const files = await eventually(() => {
-      const names = fs.existsSync(outbox) ? fs.readdirSync(outbox) : [];
+      const names = fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((n) => n.endsWith('.json')) : [];
       return names.length === 2 ? names.sort() : undefined;
     });
     const messages = files.map((f) => JSON.parse(fs.readFileSync(path.join(outbox, f), 'utf8')) as Record<string, string>);
