@@ -97,7 +97,7 @@ export function createService(config: Config, options: ServiceOptions): Service 
       }
       await worker.stop();
       transports.close();
-      store.close();
+      await store.close();
     },
   };
 }

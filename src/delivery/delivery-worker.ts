@@ -26,6 +26,9 @@ export interface DeliveryWorkerDeps {
 export class DeliveryWorker {
   private readonly inFlight = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private wakeAt = 0;
+  private ticking = false;
+  private tickAgain = false;
   private stopped = true;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {}
@@ -41,27 +44,23 @@ export class DeliveryWorker {
     this.schedule(0);
   }
 
-  /** Starts every due delivery not already in flight, without waiting for them. */
-  tick(): void {
-    const { store, clock, logger } = this.deps;
+  /**
+   * Starts every due delivery not already in flight, without waiting for them to finish. Runs
+   * one at a time: a request that comes in meanwhile runs once more right after.
+   */
+  async tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
     try {
-      // In-flight ones are left out of the query, so a hundred sends stuck on one channel never
-      // keep another channel's due deliveries from starting.
-      for (const job of store.dueDeliveries(clock.now(), 100, [...this.inFlight.keys()])) {
-        const attempt = this.attempt(job)
-          .catch((error: unknown) => {
-            // The send happened (or not) but its outcome could not be stored: the delivery stays
-            // pending and is tried again, so it goes out at least once.
-            logger.error({ delivery: job.id, err: messageOf(error) }, 'could not record a delivery attempt');
-          })
-          .finally(() => {
-            this.inFlight.delete(job.id);
-            this.kick();
-          });
-        this.inFlight.set(job.id, attempt);
-      }
-    } catch (error) {
-      logger.error({ err: messageOf(error) }, 'could not read due deliveries; will look again');
+      do {
+        this.tickAgain = false;
+        await this.startDue();
+      } while (this.tickAgain);
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -73,25 +72,62 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
     await this.idle();
   }
 
+  private async startDue(): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    let due: DeliveryJob[];
+    try {
+      // In-flight ones are left out of the query, so a hundred sends stuck on one channel never
+      // keep another channel's due deliveries from starting.
+      due = await store.dueDeliveries(clock.now(), 100, [...this.inFlight.keys()]);
+    } catch (error) {
+      logger.error({ err: messageOf(error) }, 'could not read due deliveries; will look again');
+      return;
+    }
+    for (const job of due) {
+      if (this.inFlight.has(job.id)) continue;
+      const attempt = this.attempt(job)
+        .catch((error: unknown) => {
+          // The send happened (or not) but its outcome could not be stored: the delivery stays
+          // pending and is tried again, so it goes out at least once.
+          logger.error({ delivery: job.id, err: messageOf(error) }, 'could not record a delivery attempt');
+        })
+        .finally(() => {
+          this.inFlight.delete(job.id);
+          this.kick();
+        });
+      this.inFlight.set(job.id, attempt);
+    }
+  }
+
+  /** Wakes the worker in `delayMs`, unless it is already due to wake sooner. */
   private schedule(delayMs: number): void {
+    const wakeAt = Date.now() + delayMs;
+    if (this.timer && this.wakeAt <= wakeAt) return;
     clearTimeout(this.timer);
+    this.wakeAt = wakeAt;
     this.timer = setTimeout(() => {
-      this.tick();
-      if (!this.stopped) this.schedule(this.untilNextDue());
+      this.timer = undefined;
+      this.tick()
+        .then(() => this.untilNextDue())
+        .then((ms) => {
+          if (!this.stopped) this.schedule(ms);
+        })
+        .catch((error: unknown) => this.deps.logger.error({ err: messageOf(error) }, 'delivery worker error'));
     }, delayMs);
     // Never keeps the process alive on its own: the HTTP server does, and stop() drains.
     this.timer.unref();
   }
 
-  private untilNextDue(): number {
+  private async untilNextDue(): Promise<number> {
     let next: Date | null;
     try {
-      next = this.deps.store.nextDueAt();
+      next = await this.deps.store.nextDueAt();
     } catch {
-      return this.deps.pollMs; // the store is away; tick() has logged it, look again later
+      return this.deps.pollMs; // the store is away; startDue() has logged it, look again later
     }
     const wait = next ? next.getTime() - this.deps.clock.now().getTime() : Infinity;
     // Due now means in flight (tick just started everything due); its end kicks us again.
@@ -104,7 +140,7 @@ export class DeliveryWorker {
     try {
       if (job.channel === 'email') await this.deps.mailer.send(emailFor(job));
       else await this.deps.sms.send(smsFor(job));
-      store.markDeliverySent(job.id, clock.now());
+      await store.markDeliverySent(job.id, clock.now());
       metrics.deliveryAttempted(job.channel, 'sent');
       log.info({ attempts: job.attempts + 1 }, 'delivered');
     } catch (error) {
@@ -112,12 +148,12 @@ export class DeliveryWorker {
       const attempts = job.attempts + 1;
       if (failure.permanent || attempts >= retry.maxAttempts) {
         const reason = failure.permanent ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
-        store.markDeliveryFailed(job.id, reason);
+        await store.markDeliveryFailed(job.id, reason);
         metrics.deliveryAttempted(job.channel, 'failed');
         log.error({ attempts, reason }, 'delivery failed for good');
       } else {
         const next = new Date(clock.now().getTime() + retry.delayMs(attempts));
-        store.markDeliveryRetry(job.id, failure.message, next);
+        await store.markDeliveryRetry(job.id, failure.message, next);
         metrics.deliveryAttempted(job.channel, 'retry');
         log.warn({ attempts, reason: failure.message, retryAt: next.toISOString() }, 'delivery failed; will retry');
       }

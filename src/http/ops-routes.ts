@@ -9,9 +9,9 @@ export function opsRoutes(deps: { store: Store; metrics: Metrics; logger: Logger
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', (_req, res) => {
+  router.get('/readyz', async (_req, res) => {
     try {
-      deps.store.ping();
+      await deps.store.ping();
       res.json({ status: 'ready' });
     } catch (error) {
       deps.logger.error({ err: error }, 'readiness check: the store does not answer');

@@ -17,7 +17,32 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  return new SqliteStore(db);
+  return asyncStore(new SqliteStore(db));
+}
+
+/** The store's promises, over SQLite's synchronous answers: a throw becomes a rejection. */
+type SyncStore = { [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>> };
+
+function asyncStore(sync: SyncStore): Store {
+  const run = <T>(work: () => T): Promise<T> => new Promise<T>((resolve) => resolve(work()));
+  return {
+    recordCall: (...a) => run(() => sync.recordCall(...a)),
+    addHeard: (...a) => run(() => sync.addHeard(...a)),
+    setRecordingUrl: (...a) => run(() => sync.setRecordingUrl(...a)),
+    markFallback: (...a) => run(() => sync.markFallback(...a)),
+    callState: (...a) => run(() => sync.callState(...a)),
+    captureCode: (...a) => run(() => sync.captureCode(...a)),
+    scheduleMissedCallNotice: (...a) => run(() => sync.scheduleMissedCallNotice(...a)),
+    releaseMissedCallNotice: (...a) => run(() => sync.releaseMissedCallNotice(...a)),
+    dueDeliveries: (...a) => run(() => sync.dueDeliveries(...a)),
+    markDeliverySent: (...a) => run(() => sync.markDeliverySent(...a)),
+    markDeliveryRetry: (...a) => run(() => sync.markDeliveryRetry(...a)),
+    markDeliveryFailed: (...a) => run(() => sync.markDeliveryFailed(...a)),
+    nextDueAt: () => run(() => sync.nextDueAt()),
+    listCodes: (...a) => run(() => sync.listCodes(...a)),
+    ping: () => run(() => sync.ping()),
+    close: () => run(() => sync.close()),
+  };
 }
 
 function migrate(db: Database.Database): void {
@@ -30,7 +55,7 @@ function migrate(db: Database.Database): void {
   }
 }
 
-class SqliteStore implements Store {
+class SqliteStore implements SyncStore {
   constructor(private readonly db: Database.Database) {}
 
   recordCall(call: CallInfo, at: Date): void {

@@ -57,39 +57,40 @@ export interface CodeView {
 
 /**
  * The few queries the service needs. Every write that Twilio's answer depends on happens here,
- * before the answer, so a restart resumes from what was stored.
+ * before the answer, so a restart resumes from what was stored. Asynchronous, so a server
+ * database can implement it; the SQLite one answers at once.
  */
 export interface Store {
   /** Records a call the first time it is seen; later calls with the same SID change nothing. */
-  recordCall(call: CallInfo, at: Date): void;
+  recordCall(call: CallInfo, at: Date): Promise<void>;
   /** Keeps what was heard without a full code, for the missed-call notice. */
-  addHeard(callSid: string, text: string): void;
+  addHeard(callSid: string, text: string): Promise<void>;
   /** Keeps a recording link; `replace: false` keeps one already stored. */
-  setRecordingUrl(callSid: string, url: string, options: { replace: boolean }): void;
+  setRecordingUrl(callSid: string, url: string, options: { replace: boolean }): Promise<void>;
   /** Notes that the call went on to the transcribed recording (a transcript will follow). */
-  markFallback(callSid: string, at: Date): void;
+  markFallback(callSid: string, at: Date): Promise<void>;
   /** What is known of a call so far. */
-  callState(callSid: string): { hasCode: boolean; fallback: boolean };
+  callState(callSid: string): Promise<{ hasCode: boolean; fallback: boolean }>;
   /**
    * Stores a code and one pending delivery per recipient, in one transaction, and cancels any
    * missed-call notice of the call. `created` is false when the call already had this code.
    */
-  captureCode(captured: CapturedCode, recipients: Recipient[], now: Date): { created: boolean };
+  captureCode(captured: CapturedCode, recipients: Recipient[], now: Date): Promise<{ created: boolean }>;
   /** Schedules the missed-call notice (once per call and recipient) unless the call has a code. */
-  scheduleMissedCallNotice(callSid: string, recipients: Recipient[], dueAt: Date, now: Date): boolean;
+  scheduleMissedCallNotice(callSid: string, recipients: Recipient[], dueAt: Date, now: Date): Promise<boolean>;
   /** Makes a call's scheduled missed-call notice due at `at` (the transcript came back empty). */
-  releaseMissedCallNotice(callSid: string, at: Date): void;
+  releaseMissedCallNotice(callSid: string, at: Date): Promise<void>;
 
   /** Pending deliveries due at `now`, oldest first, leaving out `excludeIds` (those in flight). */
-  dueDeliveries(now: Date, limit: number, excludeIds?: number[]): DeliveryJob[];
-  markDeliverySent(id: number, at: Date): void;
-  markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): void;
-  markDeliveryFailed(id: number, error: string): void;
+  dueDeliveries(now: Date, limit: number, excludeIds?: number[]): Promise<DeliveryJob[]>;
+  markDeliverySent(id: number, at: Date): Promise<void>;
+  markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): Promise<void>;
+  markDeliveryFailed(id: number, error: string): Promise<void>;
   /** When the next pending delivery is due, if any: the worker sleeps until then. */
-  nextDueAt(): Date | null;
+  nextDueAt(): Promise<Date | null>;
 
-  listCodes(limit: number): CodeView[];
+  listCodes(limit: number): Promise<CodeView[]>;
   /** Throws when the database does not answer (readiness probe). */
-  ping(): void;
-  close(): void;
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }

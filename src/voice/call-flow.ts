@@ -35,37 +35,37 @@ export class CallFlow {
   constructor(private readonly deps: CallFlowDeps) {}
 
   /** `POST /twilio/voice`: start (or continue) listening. */
-  answer(params: TwilioCallParams, listen: number): string {
+  async answer(params: TwilioCallParams, listen: number): Promise<string> {
     const { store, clock, plan, recipients } = this.deps;
     const now = clock.now();
-    store.recordCall(callOf(params), now);
+    await store.recordCall(callOf(params), now);
     if (listen === 1) {
-      store.scheduleMissedCallNotice(params.CallSid, recipients, new Date(now.getTime() + this.deps.missedCallDeadlineMs), now);
+      await store.scheduleMissedCallNotice(params.CallSid, recipients, new Date(now.getTime() + this.deps.missedCallDeadlineMs), now);
       this.deps.metrics.callAnswered();
       this.deps.logger.info({ callSid: params.CallSid, from: params.From }, 'answered a call; listening for the code');
     }
     // The last try's document ends in the recording: from here on a transcript is coming.
-    if (listen >= plan.maxListens) store.markFallback(params.CallSid, now);
+    if (listen >= plan.maxListens) await store.markFallback(params.CallSid, now);
     return listenTwiml(plan, listen);
   }
 
   /** `POST /twilio/gather`: a try ended. A full code ends the call; anything less listens again. */
-  gathered(params: TwilioCallParams, listen: number): string {
+  async gathered(params: TwilioCallParams, listen: number): Promise<string> {
     const heardDigits = Boolean(params.Digits);
     const text = heardDigits ? params.Digits : params.SpeechResult;
-    if (this.capture(params, text, heardDigits ? 'dtmf' : 'speech')) return goodbyeTwiml();
+    if (await this.capture(params, text, heardDigits ? 'dtmf' : 'speech')) return goodbyeTwiml();
     this.deps.logger.info({ callSid: params.CallSid, listen }, 'no full code heard in this try');
     const { plan, store, clock } = this.deps;
     if (listen < plan.maxListens) return listenTwiml(plan, listen + 1);
-    store.markFallback(params.CallSid, clock.now());
+    await store.markFallback(params.CallSid, clock.now());
     return recordTwiml(plan);
   }
 
   /** `POST /twilio/recording`: the fallback recording ended (its action and status callback). */
-  recorded(params: TwilioCallParams): string {
+  async recorded(params: TwilioCallParams): Promise<string> {
     const { store, clock } = this.deps;
-    store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
+    await store.recordCall(callOf(params), clock.now());
+    if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
     return hangupTwiml();
   }
 
@@ -74,45 +74,45 @@ export class CallFlow {
    * over. Its link is the one the team wants. Without a code, and with no transcript to wait for,
    * the team hears of it now.
    */
-  callRecorded(params: TwilioCallParams): void {
+  async callRecorded(params: TwilioCallParams): Promise<void> {
     const { store, clock } = this.deps;
-    store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: true });
-    const state = store.callState(params.CallSid);
-    if (!state.hasCode && !state.fallback) this.noCode(params, 'the call ended before the fallback recording');
+    await store.recordCall(callOf(params), clock.now());
+    if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: true });
+    const state = await store.callState(params.CallSid);
+    if (!state.hasCode && !state.fallback) await this.noCode(params, 'the call ended before the fallback recording');
   }
 
   /** `POST /twilio/transcription`: the fallback recording's transcript, our last chance at the code. */
-  transcribed(params: TwilioCallParams): void {
+  async transcribed(params: TwilioCallParams): Promise<void> {
     const { store, clock } = this.deps;
-    store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
+    await store.recordCall(callOf(params), clock.now());
+    if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
     const completed = params.TranscriptionStatus === undefined || params.TranscriptionStatus === 'completed';
-    if (completed && this.capture(params, params.TranscriptionText, 'transcription')) return;
-    this.noCode(params, `no code in the transcript (${params.TranscriptionStatus ?? 'no status'})`);
+    if (completed && (await this.capture(params, params.TranscriptionText, 'transcription'))) return;
+    await this.noCode(params, `no code in the transcript (${params.TranscriptionStatus ?? 'no status'})`);
   }
 
   /** Sends the "no code heard" notice now rather than at the deadline. */
-  private noCode(params: TwilioCallParams, reason: string): void {
+  private async noCode(params: TwilioCallParams, reason: string): Promise<void> {
     const { store, clock, recipients } = this.deps;
     const now = clock.now();
     // Scheduling is a no-op when answer() already did; it covers a call answered before a restart.
-    store.scheduleMissedCallNotice(params.CallSid, recipients, now, now);
-    store.releaseMissedCallNotice(params.CallSid, now);
+    await store.scheduleMissedCallNotice(params.CallSid, recipients, now, now);
+    await store.releaseMissedCallNotice(params.CallSid, now);
     this.deps.logger.warn({ callSid: params.CallSid, reason }, 'no code heard; sending the recording link');
     this.deps.onDeliveriesStored();
   }
 
   /** Stores the code heard in `text`, if there is a full one. True when there was. */
-  private capture(params: TwilioCallParams, text: string | undefined, source: CodeSource): boolean {
+  private async capture(params: TwilioCallParams, text: string | undefined, source: CodeSource): Promise<boolean> {
     const { store, clock, plan, recipients, metrics, logger } = this.deps;
     const code = extractCode(text, { length: plan.codeLength, language: plan.language });
     if (!code) {
-      if (text?.trim()) store.addHeard(params.CallSid, text.trim());
+      if (text?.trim()) await store.addHeard(params.CallSid, text.trim());
       return false;
     }
     const now = clock.now();
-    const { created } = store.captureCode({ call: callOf(params), code, source, receivedAt: now }, recipients, now);
+    const { created } = await store.captureCode({ call: callOf(params), code, source, receivedAt: now }, recipients, now);
     if (created) {
       metrics.codeCaptured(source);
       logger.info({ callSid: params.CallSid, source, recipients: recipients.length }, 'code captured');

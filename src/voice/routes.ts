@@ -21,7 +21,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
   router.use(requireTwilioSignature(deps.signature));
 
-  const twiml = (handle: (params: TwilioCallParams, req: Request) => string) => (req: Request, res: Response) => {
+  const twiml = (handle: (params: TwilioCallParams, req: Request) => Promise<string>) => async (req: Request, res: Response) => {
     const parsed = twilioCallParams.safeParse(req.body ?? {});
     if (!parsed.success) {
       deps.logger.warn({ path: req.baseUrl + req.path, problem: parsed.error.issues[0]?.message }, 'refused a Twilio request');
@@ -29,7 +29,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       return;
     }
     try {
-      res.type('text/xml').send(handle(parsed.data, req));
+      res.type('text/xml').send(await handle(parsed.data, req));
     } catch (error) {
       // Most likely the store: answer 503 so Twilio records the failure (and tries a fallback URL).
       deps.logger.error({ err: error, path: req.baseUrl + req.path, callSid: parsed.data.CallSid }, 'could not handle a Twilio request');
@@ -42,15 +42,15 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   router.post('/recording', twiml((params) => deps.flow.recorded(params)));
   router.post(
     '/call-recording',
-    twiml((params) => {
-      deps.flow.callRecorded(params);
+    twiml(async (params) => {
+      await deps.flow.callRecorded(params);
       return emptyTwiml();
     }),
   );
   router.post(
     '/transcription',
-    twiml((params) => {
-      deps.flow.transcribed(params);
+    twiml(async (params) => {
+      await deps.flow.transcribed(params);
       return emptyTwiml();
     }),
   );

@@ -147,7 +147,7 @@ describe('answers to Twilio that are not about a code', () => {
   });
 
   it('answers 503 with TwiML when the store fails, so Twilio records the failure', async () => {
-    h.service.store.close();
+    await h.service.store.close();
     const res = await h.twilioPost('/twilio/voice', callParams('CAnostore'));
     expect(res.status).toBe(503);
     expect(await res.text()).toContain('<Say>Sorry');

@@ -15,9 +15,9 @@ function workerFor(store: Store, ports: { mailer: Mailer; sms: SmsSender }) {
   return new DeliveryWorker({ store, clock, retry, pollMs: 20, logger: pino({ level: 'silent' }), metrics: createMetrics({ processMetrics: false }), ...ports });
 }
 
-function capture(store: Store, n: number, recipients: Recipient[]) {
+async function capture(store: Store, n: number, recipients: Recipient[]) {
   const now = clock.now();
-  store.captureCode({ call: { callSid: `CA${n}`, from: '+16505550100', to: '+15005550006' }, code: String(100000 + n), source: 'speech', receivedAt: now }, recipients, now);
+  await store.captureCode({ call: { callSid: `CA${n}`, from: '+16505550100', to: '+15005550006' }, code: String(100000 + n), source: 'speech', receivedAt: now }, recipients, now);
 }
 
 describe('the delivery worker', () => {
@@ -30,7 +30,7 @@ describe('the delivery worker', () => {
   });
   afterEach(async () => {
     await worker?.stop();
-    store.close();
+    await store.close();
     removeTempDir(dir);
   });
 
@@ -38,16 +38,14 @@ describe('the delivery worker', () => {
     const sent: OutgoingSms[] = [];
     let failures = 1;
     const flaky: Store = Object.create(store) as Store;
-    flaky.markDeliverySent = (id, at) => {
-      if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
-      store.markDeliverySent(id, at);
-    };
+    flaky.markDeliverySent = (id, at) =>
+      failures-- > 0 ? Promise.reject(new Error('SQLITE_BUSY: database is locked')) : store.markDeliverySent(id, at);
     flaky.dueDeliveries = (...args) => store.dueDeliveries(...args);
     flaky.nextDueAt = () => store.nextDueAt();
-    capture(store, 1, [{ channel: 'sms', to: '+15005550001' }]);
+    await capture(store, 1, [{ channel: 'sms', to: '+15005550001' }]);
     worker = workerFor(flaky, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
     worker.start();
-    await eventually(() => (store.listCodes(1)[0]?.deliveries[0]?.status === 'sent' ? true : undefined));
+    await eventually(async () => ((await store.listCodes(1))[0]?.deliveries[0]?.status === 'sent' ? true : undefined));
     expect(sent).toHaveLength(2);
   });
 
@@ -55,15 +53,10 @@ describe('the delivery worker', () => {
     const sent: OutgoingSms[] = [];
     let away = true;
     const intermittent: Store = Object.create(store) as Store;
-    intermittent.dueDeliveries = (...args) => {
-      if (away) throw new Error('the database connection is not open');
-      return store.dueDeliveries(...args);
-    };
-    intermittent.nextDueAt = () => {
-      if (away) throw new Error('the database connection is not open');
-      return store.nextDueAt();
-    };
-    capture(store, 2, [{ channel: 'sms', to: '+15005550001' }]);
+    const closed = () => Promise.reject(new Error('the database connection is not open'));
+    intermittent.dueDeliveries = (...args) => (away ? closed() : store.dueDeliveries(...args));
+    intermittent.nextDueAt = () => (away ? closed() : store.nextDueAt());
+    await capture(store, 2, [{ channel: 'sms', to: '+15005550001' }]);
     worker = workerFor(intermittent, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
     worker.start();
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -75,8 +68,8 @@ describe('the delivery worker', () => {
   it('starts an SMS even while more than a hundred emails hang', async () => {
     const hanging: OutgoingEmail[] = [];
     const sent: OutgoingSms[] = [];
-    for (let n = 0; n < 110; n++) capture(store, n, [{ channel: 'email', to: 'team@example.com' }]);
-    capture(store, 999, [{ channel: 'sms', to: '+15005550001' }]);
+    for (let n = 0; n < 110; n++) await capture(store, n, [{ channel: 'email', to: 'team@example.com' }]);
+    await capture(store, 999, [{ channel: 'sms', to: '+15005550001' }]);
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
     worker = workerFor(store, {
