@@ -2,7 +2,7 @@ import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CallInfo, CodeSource, Recipient, Store } from '../store/store';
-import { extractCode } from './extract-code';
+import { explainCodeExtraction } from './extract-code';
 import type { TwilioCallParams } from './twilio-params';
 import { goodbyeTwiml, hangupTwiml, listenTwiml, recordTwiml, type CallPlan } from './twiml';
 
@@ -106,8 +106,10 @@ export class CallFlow {
   /** Stores the code heard in `text`, if there is a full one. True when there was. */
   private async capture(params: TwilioCallParams, text: string | undefined, source: CodeSource): Promise<boolean> {
     const { store, clock, plan, recipients, metrics, logger } = this.deps;
-    const code = extractCode(text, { length: plan.codeLength, language: plan.language });
+    const { code, ...why } = explainCodeExtraction(text, { length: plan.codeLength, language: plan.language });
     if (!code) {
+      // The reason ("no run of exactly 6 digits", "ambiguous: 2 different codes") holds no digits.
+      logger.info({ callSid: params.CallSid, source, reason: 'reason' in why ? why.reason : undefined }, 'no code in what was heard');
       if (text?.trim()) await store.addHeard(params.CallSid, text.trim());
       return false;
     }
