@@ -7,9 +7,12 @@ import { requestLog } from './http/request-log';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { Recipient, Store } from './store/store';
+import type { WebhookStore } from './store/webhook-store';
 import { CallFlow } from './voice/call-flow';
 import { voiceRoutes } from './voice/routes';
 import type { CallPlan } from './voice/twiml';
+import type { NodeHandler } from './whatsapp/intake';
+import { whatsappRoutes } from './whatsapp/routes';
 
 /** Everything the HTTP app needs, handed in: it never reads the environment and never listens. */
 export interface AppDeps {
@@ -25,6 +28,14 @@ export interface AppDeps {
   onDeliveriesStored: () => void;
   /** How long a call without a code waits for its transcript before the team gets the recording. */
   missedCallDeadlineMs: number;
+  webhooks: WebhookStore;
+  whatsapp: {
+    verifyToken: string;
+    /** Verifies, stores and acknowledges an event POST (see whatsapp/intake.ts). */
+    intake: NodeHandler;
+  };
+  /** Where events are forwarded, for the admin's view of each backlog. */
+  forwardTargets: string[];
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -57,6 +68,16 @@ export function createApp(deps: AppDeps): Express {
         enabled: deps.twilio.verifySignatures,
         logger: deps.logger,
       },
+    }),
+  );
+  app.use(
+    '/webhooks/whatsapp',
+    whatsappRoutes({
+      verifyToken: deps.whatsapp.verifyToken,
+      intake: deps.whatsapp.intake,
+      webhooks: deps.webhooks,
+      clock: deps.clock,
+      logger: deps.logger,
     }),
   );
   app.use('/api', apiRoutes(deps));

@@ -28,6 +28,22 @@ export interface Config {
   codeLength: number;
   voiceLanguage: string;
   logLevel: string;
+  whatsapp: {
+    /** The verify token entered in Meta's dashboard; answers the subscription check. */
+    verifyToken: string;
+    /** The app secret that keys X-Hub-Signature-256, then the previous one while rotating. */
+    appSecrets: string[];
+    /** False only when WHATSAPP_SIGNATURE_CHECK=off outside production. */
+    verifySignatures: boolean;
+  };
+  forward: {
+    /** Every event is POSTed to each of these. */
+    urls: string[];
+    /** Signs what we forward; set whenever `urls` is not empty. */
+    secret: string | null;
+  };
+  /** How long stored payloads and dedupe keys are kept: longer than Meta's 7-day retries. */
+  inboxRetentionDays: number;
 }
 
 /**
@@ -87,6 +103,22 @@ const schema = z.object({
     blankIsUnset,
     z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, 'must be a language tag such as en-US').default('en-US'),
   ),
+  WHATSAPP_VERIFY_TOKEN: optional(z.string().regex(/^\S{8,}$/, 'must be 8+ characters without spaces')),
+  WHATSAPP_APP_SECRET: optional(z.string().regex(/^\S{16,}$/, "must be the app's secret (App settings > Basic), without spaces")),
+  WHATSAPP_APP_SECRET_PREVIOUS: optional(z.string().regex(/^\S{16,}$/, 'must be the former app secret, without spaces')),
+  WHATSAPP_SIGNATURE_CHECK: z.preprocess(blankIsUnset, z.enum(['on', 'off']).default('on')),
+  FORWARD_URL: list(/^https?:\/\/\S+$/, 'an http(s) URL'),
+  FORWARD_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+  INBOX_RETENTION_DAYS: z.preprocess(
+    blankIsUnset,
+    z.coerce
+      // Meta retries for up to 7 days: a shorter memory would take a late redelivery for a new event.
+      .number({ error: 'must be a whole number of days from 8 to 3650' })
+      .int()
+      .min(8, 'must be at least 8: Meta redelivers for up to 7 days')
+      .max(3650)
+      .default(14),
+  ),
   LOG_LEVEL: z.preprocess(
     blankIsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -100,7 +132,18 @@ export interface LocalSecrets {
   ADMIN_TOKEN: string;
   TWILIO_ACCOUNT_SID: string;
   TWILIO_AUTH_TOKEN: string;
+  WHATSAPP_VERIFY_TOKEN: string;
+  WHATSAPP_APP_SECRET: string;
 }
+
+/** The secrets local mode fills in when they are not set. */
+export const LOCAL_SECRET_KEYS: ReadonlyArray<keyof LocalSecrets> = [
+  'ADMIN_TOKEN',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'WHATSAPP_VERIFY_TOKEN',
+  'WHATSAPP_APP_SECRET',
+];
 
 export interface LoadedConfig {
   config: Config;
@@ -117,6 +160,7 @@ export function loadConfig(env: Env, localSecrets: (dataDir: string) => LocalSec
   const production = env.NODE_ENV === 'production';
   const result = schema.safeParse(env);
   const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  problems.push(...forwardingProblems(env));
   if (production) problems.push(...productionProblems(env));
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return production ? { config: build(result.data, 'production'), notices: [] } : localConfig(result.data, localSecrets);
@@ -134,6 +178,8 @@ function productionProblems(env: Env): string[] {
     ['TWILIO_ACCOUNT_SID', 'your account SID, AC followed by 32 hex characters'],
     ['TWILIO_AUTH_TOKEN', "your account's auth token; it checks X-Twilio-Signature"],
     ['TWILIO_PHONE_NUMBER', 'the number being registered, E.164 such as +14155550123'],
+    ['WHATSAPP_VERIFY_TOKEN', "the verify token you enter in Meta's webhook settings"],
+    ['WHATSAPP_APP_SECRET', "your Meta app's secret (App settings > Basic); it checks X-Hub-Signature-256"],
   ];
   const problems = required.filter(([key]) => !isSet(key)).map(([key, form]) => `${key}: required, ${form}`);
   if (!hasEntries('NOTIFY_EMAIL_TO') && !hasEntries('NOTIFY_SMS_TO')) {
@@ -148,23 +194,33 @@ function productionProblems(env: Env): string[] {
   if (env.TWILIO_SIGNATURE_CHECK?.trim() === 'off') {
     problems.push('TWILIO_SIGNATURE_CHECK: cannot be off in production; anyone could post a fake code');
   }
+  if (env.WHATSAPP_SIGNATURE_CHECK?.trim() === 'off') {
+    problems.push('WHATSAPP_SIGNATURE_CHECK: cannot be off in production; anyone could post fake events');
+  }
   return problems;
+}
+
+/** Forwarding signs what it sends, in every mode: a receiver must be able to tell our events from forgeries. */
+function forwardingProblems(env: Env): string[] {
+  const hasUrls = (env.FORWARD_URL ?? '').split(',').some((entry) => entry.trim() !== '');
+  return hasUrls && (env.FORWARD_SECRET ?? '').trim() === ''
+    ? ['FORWARD_SECRET: required with FORWARD_URL, 16+ random characters; receivers check X-Wa-Onboard-Signature-256 with it']
+    : [];
 }
 
 function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets): LoadedConfig {
   const notices: string[] = ['local mode (NODE_ENV is not production)'];
-  const needsSecrets = !e.ADMIN_TOKEN || !e.TWILIO_ACCOUNT_SID || !e.TWILIO_AUTH_TOKEN;
-  const generated = needsSecrets ? localSecrets(path.resolve(e.DATA_DIR)) : undefined;
-  const filled: Parsed = {
-    ...e,
-    ADMIN_TOKEN: e.ADMIN_TOKEN ?? generated?.ADMIN_TOKEN,
-    TWILIO_ACCOUNT_SID: e.TWILIO_ACCOUNT_SID ?? generated?.TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN: e.TWILIO_AUTH_TOKEN ?? generated?.TWILIO_AUTH_TOKEN,
-  };
-  for (const key of ['ADMIN_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
-    if (!e[key]) notices.push(`${key} is not set: using a generated local value`);
+  const missing = LOCAL_SECRET_KEYS.filter((key) => !e[key]);
+  const generated = missing.length > 0 ? localSecrets(path.resolve(e.DATA_DIR)) : undefined;
+  const filled: Parsed = { ...e };
+  for (const key of missing) {
+    filled[key] = generated?.[key];
+    notices.push(`${key} is not set: using a generated local value`);
   }
   if (e.TWILIO_SIGNATURE_CHECK === 'off') notices.push('TWILIO_SIGNATURE_CHECK=off: anyone who can reach /twilio/* can post a code');
+  if (e.WHATSAPP_SIGNATURE_CHECK === 'off') {
+    notices.push('WHATSAPP_SIGNATURE_CHECK=off: anyone who can reach /webhooks/whatsapp can post events');
+  }
   if (!e.PUBLIC_URL) notices.push(`PUBLIC_URL is not set: using http://127.0.0.1:${e.PORT}`);
   if (!e.TWILIO_PHONE_NUMBER) notices.push('TWILIO_PHONE_NUMBER is not set: using +15005550006 (Twilio test number)');
   if (e.NOTIFY_EMAIL_TO.length === 0 && e.NOTIFY_SMS_TO.length === 0) {
@@ -201,6 +257,13 @@ function build(e: Parsed, mode: Config['mode'], options = { smsViaTwilio: true }
     codeLength: e.CODE_LENGTH,
     voiceLanguage: e.VOICE_LANGUAGE,
     logLevel: e.LOG_LEVEL,
+    whatsapp: {
+      verifyToken: required(e.WHATSAPP_VERIFY_TOKEN),
+      appSecrets: [required(e.WHATSAPP_APP_SECRET), ...(e.WHATSAPP_APP_SECRET_PREVIOUS ? [e.WHATSAPP_APP_SECRET_PREVIOUS] : [])],
+      verifySignatures: e.WHATSAPP_SIGNATURE_CHECK === 'on',
+    },
+    forward: { urls: e.FORWARD_URL, secret: e.FORWARD_SECRET ?? null },
+    inboxRetentionDays: e.INBOX_RETENTION_DAYS,
   };
 }
 

@@ -1,3 +1,4 @@
+import { BackgroundLoop } from '../background-loop';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { DeliveryJob, Store } from '../store/store';
@@ -25,43 +26,32 @@ export interface DeliveryWorkerDeps {
  */
 export class DeliveryWorker {
   private readonly inFlight = new Map<number, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private wakeAt = 0;
-  private ticking = false;
-  private tickAgain = false;
-  private stopped = true;
+  private readonly loop: BackgroundLoop;
 
-  constructor(private readonly deps: DeliveryWorkerDeps) {}
+  constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.loop = new BackgroundLoop({
+      name: 'delivery worker',
+      logger: deps.logger,
+      pollMs: deps.pollMs,
+      pass: async () => {
+        await this.startDue();
+        return this.untilNextDue();
+      },
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.kick();
+    this.loop.start();
   }
 
   /** New work was stored: look now rather than at the next poll. */
   kick(): void {
-    if (this.stopped) return;
-    this.schedule(0);
+    this.loop.kick();
   }
 
-  /**
-   * Starts every due delivery not already in flight, without waiting for them to finish. Runs
-   * one at a time: a request that comes in meanwhile runs once more right after.
-   */
+  /** Starts every due delivery not already in flight, without waiting for them to finish. */
   async tick(): Promise<void> {
-    if (this.ticking) {
-      this.tickAgain = true;
-      return;
-    }
-    this.ticking = true;
-    try {
-      do {
-        this.tickAgain = false;
-        await this.startDue();
-      } while (this.tickAgain);
-    } finally {
-      this.ticking = false;
-    }
+    await this.loop.runNow();
   }
 
   /** Resolves when nothing is in flight (tests, graceful stop). */
@@ -70,9 +60,7 @@ export class DeliveryWorker {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.loop.stop();
     await this.idle();
   }
 
@@ -103,35 +91,16 @@ export class DeliveryWorker {
     }
   }
 
-  /** Wakes the worker in `delayMs`, unless it is already due to wake sooner. */
-  private schedule(delayMs: number): void {
-    const wakeAt = Date.now() + delayMs;
-    if (this.timer && this.wakeAt <= wakeAt) return;
-    clearTimeout(this.timer);
-    this.wakeAt = wakeAt;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.tick()
-        .then(() => this.untilNextDue())
-        .then((ms) => {
-          if (!this.stopped) this.schedule(ms);
-        })
-        .catch((error: unknown) => this.deps.logger.error({ err: messageOf(error) }, 'delivery worker error'));
-    }, delayMs);
-    // Never keeps the process alive on its own: the HTTP server does, and stop() drains.
-    this.timer.unref();
-  }
-
-  private async untilNextDue(): Promise<number> {
+  private async untilNextDue(): Promise<number | null> {
     let next: Date | null;
     try {
       next = await this.deps.store.nextDueAt();
     } catch {
-      return this.deps.pollMs; // the store is away; startDue() has logged it, look again later
+      return null; // the store is away; startDue() has logged it, look again at the next poll
     }
     const wait = next ? next.getTime() - this.deps.clock.now().getTime() : Infinity;
     // Due now means in flight (tick just started everything due); its end kicks us again.
-    return wait <= 0 ? this.deps.pollMs : Math.min(this.deps.pollMs, wait);
+    return wait <= 0 ? null : wait;
   }
 
   private async attempt(job: DeliveryJob): Promise<void> {

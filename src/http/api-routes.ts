@@ -1,19 +1,42 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Store } from '../store/store';
+import type { WebhookStore } from '../store/webhook-store';
 import { requireAdminToken } from './admin-auth';
 import { BadRequestError } from './errors';
 
-/** `/api/*`: the admin's view, behind the bearer token. */
-export function apiRoutes(deps: { store: Store; adminToken: string }): Router {
+export interface ApiDeps {
+  store: Store;
+  webhooks: WebhookStore;
+  /** The forwarding targets, for the backlog of each. */
+  forwardTargets: string[];
+  adminToken: string;
+}
+
+/** `/api/*`: the admin's view, behind the bearer token. Never cached: it holds codes and messages. */
+export function apiRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.use(requireAdminToken(deps.adminToken));
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   router.get('/codes', async (req, res) => {
-    const raw = req.query.limit;
-    const limit = raw === undefined ? 50 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-      throw new BadRequestError('limit must be a whole number from 1 to 500');
-    }
-    res.set('Cache-Control', 'no-store').json({ codes: await deps.store.listCodes(limit) });
+    res.json({ codes: await deps.store.listCodes(limitOf(req)) });
+  });
+  router.get('/webhook', async (_req, res) => {
+    res.json(await deps.webhooks.overview(deps.forwardTargets, 20));
+  });
+  router.get('/events', async (req, res) => {
+    res.json({ events: await deps.webhooks.latestEvents(limitOf(req)) });
   });
   return router;
+}
+
+function limitOf(req: Request): number {
+  const raw = req.query.limit;
+  const limit = raw === undefined ? 50 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+    throw new BadRequestError('limit must be a whole number from 1 to 500');
+  }
+  return limit;
 }

@@ -23,3 +23,10 @@ export class BadRequestError extends HttpError {
     super(400, 'bad_request', message);
   }
 }
+
+/** Credentials that were given and are wrong, where the caller is not using the admin token. */
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}

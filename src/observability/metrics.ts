@@ -2,6 +2,9 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Channel, CodeSource } from '../store/store';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
+/** What became of a webhook POST: stored, refused (signature), too large, or not stored (store error). */
+export type IntakeOutcome = 'stored' | 'refused' | 'too_large' | 'error';
+export type ForwardOutcome = 'sent' | 'retry' | 'rejected';
 
 /** The counters `/metrics` exposes; one registry per app, so tests never share state. */
 export interface Metrics {
@@ -9,6 +12,10 @@ export interface Metrics {
   callAnswered(): void;
   codeCaptured(source: CodeSource): void;
   deliveryAttempted(channel: Channel, outcome: DeliveryOutcome): void;
+  webhookReceived(outcome: IntakeOutcome): void;
+  /** Events dispatched from stored POSTs: new ones, and ones already seen (redeliveries). */
+  eventsDispatched(counts: { created: number; duplicates: number; invalidPosts: number }): void;
+  forwardAttempted(target: string, outcome: ForwardOutcome): void;
 }
 
 export function createMetrics(options: { processMetrics: boolean }): Metrics {
@@ -31,8 +38,33 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     labelNames: ['channel', 'outcome'],
     registers: [registry],
   });
+  const posts = new Counter({
+    name: 'wa_onboard_webhook_posts_total',
+    help: 'WhatsApp webhook POSTs, by outcome (stored, refused, too_large, error).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'wa_onboard_webhook_events_total',
+    help: 'Events dispatched from stored POSTs (new, duplicate), and stored POSTs we could not read (invalid).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const forwards = new Counter({
+    name: 'wa_onboard_forwards_total',
+    help: 'Attempts to forward an event, by target and outcome (sent, retry, rejected).',
+    labelNames: ['target', 'outcome'],
+    registers: [registry],
+  });
   return {
     registry,
+    webhookReceived: (outcome) => posts.inc({ outcome }),
+    eventsDispatched: ({ created, duplicates, invalidPosts }) => {
+      if (created > 0) events.inc({ outcome: 'new' }, created);
+      if (duplicates > 0) events.inc({ outcome: 'duplicate' }, duplicates);
+      if (invalidPosts > 0) events.inc({ outcome: 'invalid' }, invalidPosts);
+    },
+    forwardAttempted: (target, outcome) => forwards.inc({ target, outcome }),
     callAnswered: () => calls.inc(),
     codeCaptured: (source) => codes.inc({ source }),
     deliveryAttempted: (channel, outcome) => deliveries.inc({ channel, outcome }),

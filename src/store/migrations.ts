@@ -38,4 +38,59 @@ export const migrations: string[] = [
   );
   CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
   `,
+  `
+  CREATE TABLE webhook_inbox (
+    id            INTEGER PRIMARY KEY,
+    received_at   INTEGER NOT NULL,
+    body          BLOB NOT NULL,            -- the bytes Meta signed, exactly as they arrived
+    content_type  TEXT,
+    signed_with   TEXT NOT NULL CHECK (signed_with IN ('current', 'previous', 'unchecked')),
+    state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'dispatched', 'invalid')),
+    problem       TEXT,                     -- why an invalid POST could not be read
+    events        INTEGER,                  -- new events it held
+    duplicates    INTEGER,                  -- events it held that were already known
+    dispatched_at INTEGER
+  );
+  CREATE INDEX webhook_inbox_pending ON webhook_inbox (id) WHERE state = 'pending';
+  CREATE INDEX webhook_inbox_received ON webhook_inbox (received_at);
+  CREATE TABLE webhook_events (
+    id              INTEGER PRIMARY KEY,
+    key             TEXT NOT NULL UNIQUE,   -- the dedupe key, kept for the retention period
+    inbox_id        INTEGER NOT NULL,
+    kind            TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    phone_number_id TEXT,
+    failed          INTEGER NOT NULL DEFAULT 0, -- carries errors (failed status, value error, ...)
+    received_at     INTEGER NOT NULL,
+    event           TEXT NOT NULL           -- the normalised event, the body every sink receives
+  );
+  CREATE INDEX webhook_events_received ON webhook_events (received_at);
+  CREATE INDEX webhook_events_failed ON webhook_events (id) WHERE failed = 1;
+  CREATE TABLE webhook_forwards (
+    id              INTEGER PRIMARY KEY,
+    event_id        INTEGER NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
+    target          TEXT NOT NULL,
+    lane            TEXT NOT NULL,          -- the phone number id (or WABA id): order is kept per lane
+    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'rejected')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    sent_at         INTEGER,
+    created_at      INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_forwards_queue ON webhook_forwards (target, lane, id) WHERE status = 'pending';
+  CREATE INDEX webhook_forwards_event ON webhook_forwards (event_id);
+  CREATE TABLE message_statuses (
+    message_id TEXT PRIMARY KEY,
+    status     TEXT NOT NULL,
+    timestamp  TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX message_statuses_updated ON message_statuses (updated_at);
+  -- Running totals and single values (last verification): they outlive pruning.
+  CREATE TABLE webhook_counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  );
+  `,
 ];

@@ -1,61 +1,20 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { migrations } from './migrations';
+import type Database from 'better-sqlite3';
+import { asyncOf, type SyncOf } from './async-of';
+import { openDatabase } from './sqlite-database';
 import { toCodeView, toJob, type CodeRow, type DeliveryRow, type DueRow } from './sqlite-rows';
 import type { CallInfo, CapturedCode, CodeView, DeliveryJob, Recipient, Store } from './store';
 
-export const DATABASE_FILE = 'wa-onboard.sqlite';
-
-/** The store on a SQLite file under `dataDir` (WAL, so readers never wait on the writer). */
+/** The store on a SQLite file under `dataDir`. */
 export function openSqliteStore(dataDir: string): Store {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
-  db.pragma('journal_mode = WAL');
-  // FULL: a code Twilio was told we have must survive a power cut, not only a crash.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return asyncStore(new SqliteStore(db));
+  return sqliteStoreOn(openDatabase(dataDir));
 }
 
-/** The store's promises, over SQLite's synchronous answers: a throw becomes a rejection. */
-type SyncStore = { [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>> };
-
-function asyncStore(sync: SyncStore): Store {
-  const run = <T>(work: () => T): Promise<T> => new Promise<T>((resolve) => resolve(work()));
-  return {
-    recordCall: (...a) => run(() => sync.recordCall(...a)),
-    addHeard: (...a) => run(() => sync.addHeard(...a)),
-    setRecordingUrl: (...a) => run(() => sync.setRecordingUrl(...a)),
-    markFallback: (...a) => run(() => sync.markFallback(...a)),
-    callState: (...a) => run(() => sync.callState(...a)),
-    captureCode: (...a) => run(() => sync.captureCode(...a)),
-    scheduleMissedCallNotice: (...a) => run(() => sync.scheduleMissedCallNotice(...a)),
-    releaseMissedCallNotice: (...a) => run(() => sync.releaseMissedCallNotice(...a)),
-    dueDeliveries: (...a) => run(() => sync.dueDeliveries(...a)),
-    markDeliverySent: (...a) => run(() => sync.markDeliverySent(...a)),
-    markDeliveryRetry: (...a) => run(() => sync.markDeliveryRetry(...a)),
-    markDeliveryFailed: (...a) => run(() => sync.markDeliveryFailed(...a)),
-    nextDueAt: () => run(() => sync.nextDueAt()),
-    listCodes: (...a) => run(() => sync.listCodes(...a)),
-    ping: () => run(() => sync.ping()),
-    close: () => run(() => sync.close()),
-  };
+/** The store on an open database; closing the store closes the database. */
+export function sqliteStoreOn(db: Database.Database): Store {
+  return asyncOf<Store>(new SqliteStore(db));
 }
 
-function migrate(db: Database.Database): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  for (let version = applied; version < migrations.length; version++) {
-    db.transaction(() => {
-      db.exec(migrations[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
-}
-
-class SqliteStore implements SyncStore {
+class SqliteStore implements SyncOf<Store> {
   constructor(private readonly db: Database.Database) {}
 
   recordCall(call: CallInfo, at: Date): void {

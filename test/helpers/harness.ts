@@ -12,6 +12,8 @@ import { createService, type Service } from '../../src/service';
 
 export const ACCOUNT = { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'f'.repeat(32) };
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+/** What Meta's dashboard was given: the verify token, and the app secret that signs events. */
+export const META = { verifyToken: 'verify-token-for-tests', appSecret: 'meta-app-secret-for-tests-0123' };
 /** What Twilio was told to call: signatures are made for it, requests go to the local listener. */
 export const PUBLIC_URL = 'https://onboard.example.com';
 export const OUR_NUMBER = '+15005550006';
@@ -75,6 +77,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       SMTP_URL: smtp.url,
       EMAIL_FROM: 'wa-onboard <onboard@example.com>',
       LOG_LEVEL: 'trace',
+      WHATSAPP_VERIFY_TOKEN: META.verifyToken,
+      WHATSAPP_APP_SECRET: META.appSecret,
       ...options.env,
     },
     () => {

@@ -22,6 +22,8 @@ const PRODUCTION: Env = {
   CODE_LENGTH: '6',
   VOICE_LANGUAGE: 'en-GB',
   LOG_LEVEL: 'warn',
+  WHATSAPP_VERIFY_TOKEN: 'verify-token-0123',
+  WHATSAPP_APP_SECRET: 'app-secret-0123456789abcdef',
 };
 
 /** Values the local-secrets callback hands out; distinctive so a leak into a notice is visible. */
@@ -29,6 +31,8 @@ const GENERATED: LocalSecrets = {
   ADMIN_TOKEN: 'generated-admin-token-SECRET-1',
   TWILIO_ACCOUNT_SID: `AC${'fedcba9876543210'.repeat(2)}`,
   TWILIO_AUTH_TOKEN: 'generated-auth-token-SECRET-2',
+  WHATSAPP_VERIFY_TOKEN: 'generated-verify-token-SECRET-3',
+  WHATSAPP_APP_SECRET: 'generated-app-secret-SECRET-4',
 };
 
 /** `env` with `keys` removed, as if they were never exported. */
@@ -80,6 +84,13 @@ describe('loadConfig in production', () => {
       codeLength: 6,
       voiceLanguage: 'en-GB',
       logLevel: 'warn',
+      whatsapp: {
+        verifyToken: 'verify-token-0123',
+        appSecrets: ['app-secret-0123456789abcdef'],
+        verifySignatures: true,
+      },
+      forward: { urls: [], secret: null },
+      inboxRetentionDays: 14,
     });
     expect(notices).toEqual([]);
   });
@@ -107,6 +118,8 @@ describe('loadConfig in production', () => {
       'TWILIO_ACCOUNT_SID',
       'TWILIO_AUTH_TOKEN',
       'TWILIO_PHONE_NUMBER',
+      'WHATSAPP_VERIFY_TOKEN',
+      'WHATSAPP_APP_SECRET',
       'NOTIFY_EMAIL_TO or NOTIFY_SMS_TO',
     ]);
     expect(error.message).toContain('PUBLIC_URL');
@@ -243,7 +256,13 @@ describe('loadConfig in local mode', () => {
   it('never calls the callback when every secret is set', () => {
     const localSecrets = jest.fn(() => GENERATED);
     const { config, notices } = loadConfig(
-      { ADMIN_TOKEN, TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN },
+      {
+        ADMIN_TOKEN,
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+        WHATSAPP_VERIFY_TOKEN: 'verify-token-0123',
+        WHATSAPP_APP_SECRET: 'app-secret-0123456789abcdef',
+      },
       localSecrets,
     );
     expect(localSecrets).not.toHaveBeenCalled();
@@ -289,5 +308,75 @@ describe('loadConfig in local mode', () => {
   it('says codes are only stored when no recipient is set', () => {
     const { notices } = loadConfig({}, () => GENERATED);
     expect(notices.some((n) => n.startsWith('NOTIFY_EMAIL_TO and NOTIFY_SMS_TO are not set'))).toBe(true);
+  });
+});
+
+describe('loadConfig for the WhatsApp webhook', () => {
+  it('accepts the previous app secret during a rotation, after the current one', () => {
+    const { config } = loadConfig(
+      { ...PRODUCTION, WHATSAPP_APP_SECRET_PREVIOUS: 'old-app-secret-0123456789' },
+      noSecretsExpected,
+    );
+    expect(config.whatsapp.appSecrets).toEqual(['app-secret-0123456789abcdef', 'old-app-secret-0123456789']);
+  });
+
+  it('refuses WHATSAPP_SIGNATURE_CHECK=off in production', () => {
+    const error = problemsOf({ ...PRODUCTION, WHATSAPP_SIGNATURE_CHECK: 'off' });
+    expect(error.problems).toEqual([expect.stringMatching(/^WHATSAPP_SIGNATURE_CHECK: cannot be off in production/)]);
+  });
+
+  it('accepts WHATSAPP_SIGNATURE_CHECK=off in local mode and says what it means', () => {
+    const { config, notices } = loadConfig({ WHATSAPP_SIGNATURE_CHECK: 'off' }, () => GENERATED);
+    expect(config.whatsapp.verifySignatures).toBe(false);
+    expect(notices.some((n) => n.startsWith('WHATSAPP_SIGNATURE_CHECK=off'))).toBe(true);
+  });
+
+  it('splits FORWARD_URL into targets and keeps FORWARD_SECRET', () => {
+    const { config } = loadConfig(
+      { ...PRODUCTION, FORWARD_URL: 'https://a.example.com/hook, http://127.0.0.1:9000/events', FORWARD_SECRET: 'forward-secret-0123' },
+      noSecretsExpected,
+    );
+    expect(config.forward).toEqual({
+      urls: ['https://a.example.com/hook', 'http://127.0.0.1:9000/events'],
+      secret: 'forward-secret-0123',
+    });
+  });
+
+  it.each([
+    ['production', PRODUCTION],
+    ['local mode', {}],
+  ])('requires FORWARD_SECRET with FORWARD_URL in %s: a forward must be signed', (_mode, env) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...env, FORWARD_URL: 'https://a.example.com/hook' }, () => GENERATED);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^FORWARD_SECRET: required with FORWARD_URL/)]);
+  });
+
+  it('refuses a FORWARD_URL entry that is not an http(s) URL', () => {
+    const error = problemsOf({ ...PRODUCTION, FORWARD_URL: 'ftp://x.example.com', FORWARD_SECRET: 'forward-secret-0123' });
+    expect(error.problems).toEqual([expect.stringMatching(/^FORWARD_URL\.0: each entry must be an http\(s\) URL/)]);
+  });
+
+  it('keeps stored events for 14 days unless told otherwise, and never less than Meta retries', () => {
+    expect(loadConfig(PRODUCTION, noSecretsExpected).config.inboxRetentionDays).toBe(14);
+    expect(loadConfig({ ...PRODUCTION, INBOX_RETENTION_DAYS: '30' }, noSecretsExpected).config.inboxRetentionDays).toBe(30);
+    const error = problemsOf({ ...PRODUCTION, INBOX_RETENTION_DAYS: '7' });
+    expect(error.problems).toEqual([expect.stringMatching(/^INBOX_RETENTION_DAYS: must be at least 8/)]);
+  });
+
+  it('generates the verify token and app secret in local mode and says so', () => {
+    const { config, notices } = loadConfig({}, () => GENERATED);
+    expect(config.whatsapp.verifyToken).toBe(GENERATED.WHATSAPP_VERIFY_TOKEN);
+    expect(config.whatsapp.appSecrets).toEqual([GENERATED.WHATSAPP_APP_SECRET]);
+    expect(notices).toEqual(
+      expect.arrayContaining([
+        'WHATSAPP_VERIFY_TOKEN is not set: using a generated local value',
+        'WHATSAPP_APP_SECRET is not set: using a generated local value',
+      ]),
+    );
   });
 });

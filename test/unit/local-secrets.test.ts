@@ -67,6 +67,26 @@ describe('readOrCreateLocalSecrets', () => {
   });
 });
 
+describe('a local secrets file from an earlier version', () => {
+  it('keeps the secrets it has and adds the ones it lacks', () => {
+    const dir = makeTempDir();
+    try {
+      const file = path.join(dir, LOCAL_SECRETS_FILE);
+      const old = { ADMIN_TOKEN: 'old-admin-token-0123456789', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: '2'.repeat(32) };
+      fs.writeFileSync(file, JSON.stringify(old), { mode: 0o600 });
+
+      const { secrets } = readOrCreateLocalSecrets(dir);
+
+      expect(secrets).toMatchObject(old);
+      expect(secrets.WHATSAPP_VERIFY_TOKEN).toMatch(/^[\w-]{24}$/);
+      expect(secrets.WHATSAPP_APP_SECRET).toMatch(/^[0-9a-f]{32}$/);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(secrets);
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+});
+
 describe('a damaged local secrets file', () => {
   it('is refused with a message that says how to recover', () => {
     const dir = makeTempDir();

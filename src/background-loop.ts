@@ -1,0 +1,89 @@
+import type { Logger } from './observability/logger';
+
+export interface BackgroundLoopOptions {
+  /** Named in the log when a pass fails. */
+  name: string;
+  logger: Logger;
+  /** The longest it sleeps when nothing kicks it, so work made due by time alone is found. */
+  pollMs: number;
+  /**
+   * One pass over the due work. Resolves with how long it may sleep before the next pass
+   * (null: until the next poll). A rejection is logged and the loop goes on at the next poll.
+   */
+  pass: () => Promise<number | null>;
+}
+
+/**
+ * Runs a worker's passes in the background: one pass at a time, again right away when kicked
+ * during a pass, otherwise after the delay the pass asked for. The timer never keeps the process
+ * alive on its own: the HTTP server does, and `stop()` drains.
+ */
+export class BackgroundLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private wakeAt = 0;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly options: BackgroundLoopOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** New work was stored: run a pass now rather than at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.wake(0);
+  }
+
+  /** Runs a pass now (or waits for the one running, and one more after it); for tests and `stop()`. */
+  async runNow(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      await this.running;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+    await this.running;
+  }
+
+  /** No new pass starts; resolves when the one running has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    let sleepMs: number | null;
+    do {
+      this.again = false;
+      try {
+        sleepMs = await this.options.pass();
+      } catch (error) {
+        this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, `${this.options.name} failed; will try again`);
+        sleepMs = null;
+      }
+    } while (this.again && !this.stopped);
+    if (!this.stopped) this.wake(Math.max(0, Math.min(sleepMs ?? this.options.pollMs, this.options.pollMs)));
+  }
+
+  /** Schedules a pass in `delayMs`, unless one is already due sooner. */
+  private wake(delayMs: number): void {
+    const wakeAt = Date.now() + delayMs;
+    if (this.timer && this.wakeAt <= wakeAt) return;
+    clearTimeout(this.timer);
+    this.wakeAt = wakeAt;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runNow();
+    }, delayMs);
+    this.timer.unref();
+  }
+}

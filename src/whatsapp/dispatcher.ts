@@ -1,0 +1,94 @@
+import { BackgroundLoop } from '../background-loop';
+import type { Clock } from '../delivery/ports';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { DispatchOutcome, InboxItem, WebhookStore } from '../store/webhook-store';
+import type { WhatsAppEvent } from './event';
+import { normalizePayload } from './normalize';
+
+export interface DispatcherDeps {
+  webhooks: WebhookStore;
+  /** Every event gets one forward per target. */
+  targets: string[];
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** New events were stored: forwarding can begin. */
+  onEvents: () => void;
+  pollMs: number;
+  /** Stored POSTs read per transaction. */
+  batchSize?: number;
+}
+
+/**
+ * Turns stored POSTs into events, in arrival order: every entry, change and item, deduplicated by
+ * the store. Works only from what was stored, so after a crash it picks up the POSTs that were
+ * acknowledged but not yet dispatched.
+ */
+export class WebhookDispatcher {
+  private readonly loop: BackgroundLoop;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.loop = new BackgroundLoop({ name: 'webhook dispatch', logger: deps.logger, pollMs: deps.pollMs, pass: () => this.pass() });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  kick(): void {
+    this.loop.kick();
+  }
+
+  /** Dispatches everything stored so far (tests, and `stop()` through the loop). */
+  async runNow(): Promise<void> {
+    await this.loop.runNow();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  private async pass(): Promise<null> {
+    const { webhooks, targets, clock, metrics } = this.deps;
+    for (;;) {
+      const items = await webhooks.pendingInbox(this.deps.batchSize ?? 100);
+      if (items.length === 0) return null;
+      const outcomes = items.map((item) => this.outcomeOf(item));
+      const summary = await webhooks.recordDispatch(outcomes, targets, clock.now());
+      metrics.eventsDispatched({ created: summary.created.length, duplicates: summary.duplicates, invalidPosts: summary.invalid });
+      this.report(outcomes, summary.created, summary.duplicates);
+      if (summary.created.length > 0) this.deps.onEvents();
+      // Let waiting requests in between batches: intake answers Meta, dispatch can wait.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private outcomeOf(item: InboxItem): DispatchOutcome {
+    try {
+      const normalized = normalizePayload(item.body, item.receivedAt);
+      return normalized.ok ? { inboxId: item.id, events: normalized.events } : { inboxId: item.id, problem: normalized.problem };
+    } catch (error) {
+      // A bug of ours must not leave the POST pending forever: it is flagged, and kept for a replay.
+      return { inboxId: item.id, problem: `dispatch failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  /** Contents are never logged above debug; failures are, with what they mean and what to do. */
+  private report(outcomes: DispatchOutcome[], created: WhatsAppEvent[], duplicates: number): void {
+    const { logger } = this.deps;
+    for (const o of outcomes) {
+      if ('problem' in o) logger.warn({ inbox: o.inboxId, problem: o.problem }, 'stored a webhook POST we cannot read (kept, flagged)');
+    }
+    for (const event of created) {
+      const where = { event: event.id, kind: event.kind, type: event.type, phoneNumberId: event.phoneNumberId };
+      if (event.errors && event.errors.length > 0) {
+        const errors = event.errors.map((e) => ({ code: e.code, title: e.title, meaning: e.meaning, action: e.action }));
+        logger.warn({ ...where, errors }, `WhatsApp reported ${event.kind === 'status' ? 'a failed message' : 'an error'}`);
+      } else {
+        logger.debug(where, 'event');
+      }
+    }
+    logger.info({ posts: outcomes.length, events: created.length, duplicates }, 'dispatched webhook events');
+  }
+}

@@ -1,0 +1,118 @@
+import { BackgroundLoop } from '../background-loop';
+import type { Clock } from '../delivery/ports';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { ForwardJob, WebhookStore } from '../store/webhook-store';
+import { displayTarget, ForwardError, type Sink } from './sinks';
+
+export interface ForwarderDeps {
+  webhooks: WebhookStore;
+  sinks: Sink[];
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Delay before the next attempt after `attempt` failed ones. */
+  backoffMs: (attempt: number) => number;
+  pollMs: number;
+}
+
+/**
+ * Sends every stored event to every sink, at least once, in arrival order per lane (a phone
+ * number): each lane of each sink has one event in flight at a time, and a failed event holds
+ * its lane until it goes through (retried with backoff, across restarts) or is refused for good.
+ * Lanes and sinks never wait on one another.
+ */
+export class Forwarder {
+  private readonly loop: BackgroundLoop;
+  private readonly sinks: Map<string, Sink>;
+  private readonly lanes = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: ForwarderDeps) {
+    this.sinks = new Map(deps.sinks.map((s) => [s.target, s]));
+    this.loop = new BackgroundLoop({ name: 'forwarding', logger: deps.logger, pollMs: deps.pollMs, pass: () => this.pass() });
+  }
+
+  get targets(): string[] {
+    return [...this.sinks.keys()];
+  }
+
+  start(): void {
+    if (this.sinks.size > 0) this.loop.start();
+  }
+
+  kick(): void {
+    this.loop.kick();
+  }
+
+  /** Resolves when no lane is sending (tests, graceful stop). */
+  async idle(): Promise<void> {
+    while (this.lanes.size > 0) await Promise.allSettled([...this.lanes.values()]);
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.idle();
+  }
+
+  private async pass(): Promise<number | null> {
+    const { webhooks, clock } = this.deps;
+    const heads = await webhooks.forwardHeads(this.targets, clock.now());
+    for (const head of heads) {
+      const lane = `${head.target}\n${head.lane}`;
+      if (this.lanes.has(lane)) continue;
+      const run = this.runLane(head)
+        .catch((error: unknown) => {
+          // The outcome could not be stored: the forward stays pending and is sent again later.
+          this.deps.logger.error({ target: displayTarget(head.target), err: String(error) }, 'could not record a forward');
+        })
+        .finally(() => {
+          this.lanes.delete(lane);
+          this.kick();
+        });
+      this.lanes.set(lane, run);
+    }
+    const next = await webhooks.nextForwardDueAt(this.targets);
+    return next ? next.getTime() - clock.now().getTime() : null;
+  }
+
+  /** Sends a lane's events one after another until it is empty or one has to wait for a retry. */
+  private async runLane(first: ForwardJob): Promise<void> {
+    let job: ForwardJob | null = first;
+    while (job) {
+      const done = await this.attempt(job);
+      if (!done) return;
+      job = await this.deps.webhooks.nextInLane(job.target, job.lane, this.deps.clock.now());
+    }
+  }
+
+  /** True when the lane may move on (sent, or refused for good). */
+  private async attempt(job: ForwardJob): Promise<boolean> {
+    const { webhooks, clock, logger, metrics } = this.deps;
+    const sink = this.sinks.get(job.target);
+    if (!sink) return false;
+    const target = displayTarget(job.target);
+    try {
+      await sink.deliver(job);
+      await webhooks.markForwardSent(job.id, clock.now());
+      metrics.forwardAttempted(target, 'sent');
+      logger.debug({ target, event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
+      return true;
+    } catch (error) {
+      const failure = error instanceof ForwardError ? error : new ForwardError(String(error), { permanent: false });
+      if (failure.permanent) {
+        await webhooks.markForwardRejected(job.id, failure.message);
+        metrics.forwardAttempted(target, 'rejected');
+        logger.error({ target, event: job.eventId, reason: failure.message }, 'the target refused an event for good');
+        return true;
+      }
+      const next = new Date(clock.now().getTime() + this.deps.backoffMs(job.attempts + 1));
+      await webhooks.markForwardRetry(job.id, failure.message, next);
+      metrics.forwardAttempted(target, 'retry');
+      logger.warn(
+        { target, event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },
+        'could not forward an event; will retry',
+      );
+      return false;
+    }
+  }
+}

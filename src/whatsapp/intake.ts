@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../delivery/ports';
+import { PayloadTooLargeError, readBody } from '../http/read-body';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { InboxRecord, SignedWith } from '../store/webhook-store';
+import { verifySignature } from './verify-signature';
+
+/** Meta sends bodies of up to 3 MB: https://developers.facebook.com/docs/graph-api/webhooks/getting-started */
+export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
+
+export interface IntakeDeps {
+  /** The current app secret first, then the previous one during a rotation. */
+  appSecrets: string[];
+  verifySignatures: boolean;
+  /** Stores a POST durably; resolves when it is on disk. */
+  store: (record: InboxRecord) => Promise<void>;
+  /** A POST was stored: dispatch can begin. */
+  onStored: () => void;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * `POST /webhooks/whatsapp`, framework-free: read the raw bytes, verify them, store them, and only
+ * then answer 200. Dispatch happens later, from the store, so a crash after the answer loses
+ * nothing. 401 for a bad signature (nothing stored), 413 past 3 MB, 500 when the store fails
+ * (Meta retries); everything authentic is 200, even a body we cannot read.
+ */
+export function webhookIntake(deps: IntakeDeps): NodeHandler {
+  const signedWith = (index: number): SignedWith => (index === 0 ? 'current' : 'previous');
+  return (req, res) => {
+    void receive(req, res).catch((error: unknown) => {
+      deps.logger.error({ err: error }, 'webhook intake failed');
+      if (!res.headersSent) reply(res, 500, 'internal_error', 'internal error');
+    });
+  };
+
+  async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_WEBHOOK_BYTES);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLargeError)) return; // the client is gone; nothing to answer
+      deps.metrics.webhookReceived('too_large');
+      deps.logger.warn({ limit: MAX_WEBHOOK_BYTES }, 'refused a webhook POST over the size limit');
+      res.setHeader('connection', 'close'); // do not read the rest of it
+      reply(res, 413, error.code, error.message);
+      return;
+    }
+    const check = deps.verifySignatures
+      ? verifySignature(header(req, 'x-hub-signature-256'), body, deps.appSecrets)
+      : ({ ok: true, secretIndex: -1 } as const);
+    if (!check.ok) {
+      deps.metrics.webhookReceived('refused');
+      deps.logger.warn({ reason: check.reason }, 'refused a webhook POST: bad signature');
+      reply(res, 401, 'invalid_signature', check.reason);
+      return;
+    }
+    try {
+      await deps.store({
+        receivedAt: deps.clock.now(),
+        body,
+        contentType: header(req, 'content-type') ?? null,
+        signedWith: check.secretIndex < 0 ? 'unchecked' : signedWith(check.secretIndex),
+      });
+    } catch (error) {
+      // Not stored, so not acknowledged: Meta will deliver it again.
+      deps.metrics.webhookReceived('error');
+      deps.logger.error({ err: error }, 'could not store a webhook POST; answering 500 so Meta retries');
+      reply(res, 500, 'internal_error', 'internal error');
+      return;
+    }
+    deps.metrics.webhookReceived('stored');
+    reply(res, 200, 'stored', 'stored');
+    deps.onStored();
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function reply(res: ServerResponse, status: number, code: string, message: string): void {
+  const body = status === 200 ? '{"status":"stored"}' : JSON.stringify({ error: code, message });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { WhatsAppEvent } from './event';
+import { explainErrors } from './explain-error';
+import {
+  contactSchema,
+  envelopeSchema,
+  messageSchema,
+  messagesValueSchema,
+  parseItem,
+  statusSchema,
+  type Envelope,
+} from './payload-schema';
+
+/** Message types Meta documents; anything else is passed on as `unknown` (its own `type` kept in `data`). */
+export const KNOWN_MESSAGE_TYPES = new Set([
+  'text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'interactive',
+  'button', 'reaction', 'order', 'system', 'request_welcome', 'unsupported',
+]);
+
+export type Normalized = { ok: true; events: WhatsAppEvent[] } | { ok: false; problem: string };
+
+/**
+ * Every event of one webhook POST, in the order Meta listed them: every entry, every change,
+ * every message, status and error. A body that is not Meta's envelope is a problem to record,
+ * not an exception.
+ */
+export function normalizePayload(body: Buffer, receivedAt: Date): Normalized {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return { ok: false, problem: `not valid JSON: ${(error as Error).message}` };
+  }
+  const envelope = envelopeSchema.safeParse(parsed);
+  if (!envelope.success) return { ok: false, problem: `not a WhatsApp Business Account payload: ${describe(envelope.error)}` };
+  return { ok: true, events: eventsOf(envelope.data, receivedAt.toISOString()) };
+}
+
+function eventsOf(envelope: Envelope, receivedAt: string): WhatsAppEvent[] {
+  const events: WhatsAppEvent[] = [];
+  for (const entry of envelope.entry) {
+    for (const change of entry.changes) {
+      const base = { field: change.field, wabaId: entry.id, receivedAt, entryTime: isoOf(entry.time) };
+      const value = change.field === 'messages' ? messagesValueSchema.safeParse(change.value) : undefined;
+      if (value?.success) events.push(...messagesEvents(value.data, base));
+      // Other fields, and a `messages` value shaped like nothing we know, pass on whole.
+      else events.push(fieldEvent(change.value, base));
+    }
+  }
+  return events;
+}
+
+interface Base {
+  field: string;
+  wabaId: string;
+  receivedAt: string;
+  entryTime: string | null;
+}
+
+type MessagesValue = z.infer<typeof messagesValueSchema>;
+
+function messagesEvents(value: MessagesValue, base: Base): WhatsAppEvent[] {
+  const phoneNumberId = value.metadata?.phone_number_id ?? null;
+  const common = {
+    field: base.field,
+    wabaId: base.wabaId,
+    phoneNumberId,
+    displayPhoneNumber: value.metadata?.display_phone_number ?? null,
+    receivedAt: base.receivedAt,
+  };
+  const contacts = (value.contacts ?? []).map((c) => parseItem(contactSchema, c));
+  const contactOf = (from: string | undefined) => {
+    const found = contacts.find((c) => c.wa_id !== undefined && c.wa_id === from) ?? (contacts.length === 1 ? contacts[0] : undefined);
+    return found ? { waId: found.wa_id ?? null, name: found.profile?.name ?? null } : null;
+  };
+
+  const messages = (value.messages ?? []).map((item): WhatsAppEvent => {
+    const m = parseItem(messageSchema, item);
+    const type = m.type !== undefined && KNOWN_MESSAGE_TYPES.has(m.type) ? m.type : 'unknown';
+    return {
+      id: m.id ? `message:${m.id}` : `message:${hashOf(base.field, phoneNumberId, item)}`,
+      kind: 'message',
+      type,
+      ...common,
+      timestamp: isoOf(m.timestamp),
+      from: m.from ?? null,
+      contact: contactOf(m.from),
+      ...(m.errors ? { errors: explainErrors(m.errors) } : {}),
+      data: item,
+    };
+  });
+
+  const statuses = (value.statuses ?? []).map((item): WhatsAppEvent => {
+    const s = parseItem(statusSchema, item);
+    const status = s.status ?? 'unknown';
+    return {
+      id: s.id ? `status:${s.id}:${status}` : `status:${hashOf(base.field, phoneNumberId, item)}`,
+      kind: 'status',
+      type: status,
+      ...common,
+      timestamp: isoOf(s.timestamp),
+      messageId: s.id ?? null,
+      recipientId: s.recipient_id ?? null,
+      superseded: false,
+      ...(s.errors ? { errors: explainErrors(s.errors) } : {}),
+      data: item,
+    };
+  });
+
+  // Value-level errors have no id or timestamp of their own: the entry's time tells a new
+  // occurrence from a redelivery.
+  const errors = (value.errors ?? []).map(
+    (item): WhatsAppEvent => ({
+      id: `error:${hashOf(base.field, phoneNumberId, item, base.entryTime)}`,
+      kind: 'error',
+      type: 'error',
+      ...common,
+      timestamp: base.entryTime,
+      errors: explainErrors([item]),
+      data: item,
+    }),
+  );
+  return [...messages, ...statuses, ...errors];
+}
+
+function fieldEvent(value: unknown, base: Base): WhatsAppEvent {
+  return {
+    id: `field:${hashOf(base.field, base.wabaId, value, base.entryTime)}`,
+    kind: 'field',
+    type: base.field,
+    field: base.field,
+    wabaId: base.wabaId,
+    phoneNumberId: null,
+    displayPhoneNumber: null,
+    timestamp: base.entryTime,
+    receivedAt: base.receivedAt,
+    data: value,
+  };
+}
+
+/** A key for items without an id of their own: the same bytes redelivered give the same key. */
+function hashOf(...parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+}
+
+/** Meta's timestamps are Unix seconds, as a string in items and a number in `entry.time`. */
+function isoOf(seconds: string | number | undefined): string | null {
+  const n = typeof seconds === 'string' && seconds.trim() !== '' ? Number(seconds) : seconds;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString() : null;
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unknown shape';
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'the top level';
+  return `${where}: ${issue.message}`;
+}

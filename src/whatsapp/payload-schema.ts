@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+// What we read of Meta's webhook payload, and nothing more: every object is loose (unknown keys
+// pass through untouched into `data`), and the fields of an item fall back to undefined rather
+// than refuse the item, so a type or field Meta adds tomorrow is passed on, never refused.
+// Shapes: https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components
+
+const text = z.string().optional().catch(undefined);
+const seconds = z.union([z.string(), z.number()]).optional().catch(undefined);
+
+export const envelopeSchema = z.looseObject({
+  object: z.literal('whatsapp_business_account'),
+  entry: z.array(
+    z.looseObject({
+      id: z.union([z.string(), z.number()]).transform(String),
+      time: seconds,
+      changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })),
+    }),
+  ),
+});
+
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+/** The value of a `messages` change; its lists are checked as lists, their items one by one. */
+export const messagesValueSchema = z.looseObject({
+  metadata: z
+    .looseObject({ display_phone_number: text, phone_number_id: text })
+    .optional()
+    .catch(undefined),
+  contacts: z.array(z.unknown()).optional().catch(undefined),
+  messages: z.array(z.unknown()).optional(),
+  statuses: z.array(z.unknown()).optional(),
+  errors: z.array(z.unknown()).optional(),
+});
+
+export const contactSchema = z.looseObject({
+  wa_id: text,
+  profile: z.looseObject({ name: text }).optional().catch(undefined),
+});
+
+export const messageSchema = z.looseObject({
+  id: text,
+  from: text,
+  timestamp: seconds,
+  type: text,
+  errors: z.array(z.unknown()).optional().catch(undefined),
+});
+
+export const statusSchema = z.looseObject({
+  id: text,
+  status: text,
+  timestamp: seconds,
+  recipient_id: text,
+  errors: z.array(z.unknown()).optional().catch(undefined),
+});
+
+/** Items that are not objects at all still become events; these read them as empty objects. */
+export function parseItem<T extends z.ZodType>(schema: T, item: unknown): z.infer<T> {
+  const parsed = schema.safeParse(item);
+  return parsed.success ? parsed.data : schema.parse({});
+}

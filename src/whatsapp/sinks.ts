@@ -1,0 +1,99 @@
+import type { ForwardJob } from '../store/webhook-store';
+import type { WhatsAppEvent } from './event';
+import { signPayload } from './sign';
+
+/** Where events go: a URL, or a handler running in this process. */
+export interface Sink {
+  /** Stable name, recorded with each forward (the URL, or `in-process`). */
+  target: string;
+  /** Resolves once the target has the event; rejects with `ForwardError` (or anything: retried). */
+  deliver(job: ForwardJob): Promise<void>;
+}
+
+/** A failed forward; `permanent` when the target refused this event for good. */
+export class ForwardError extends Error {
+  constructor(
+    message: string,
+    readonly options: { permanent: boolean },
+  ) {
+    super(message);
+    this.name = 'ForwardError';
+  }
+
+  get permanent(): boolean {
+    return this.options.permanent;
+  }
+}
+
+export const FORWARD_SIGNATURE_HEADER = 'x-wa-onboard-signature-256';
+
+// Answers that a person fixes on the receiving side (auth, a route not deployed yet) or that say
+// "later" are retried; any other 4xx says this event will never be taken, so the lane moves on.
+const RETRIED_CLIENT_ERRORS = new Set([401, 403, 404, 408, 409, 425, 429]);
+
+/**
+ * POSTs each event as JSON, signed with `X-Wa-Onboard-Signature-256: sha256=<hex HMAC-SHA256>`
+ * over the exact body, with `Idempotency-Key` set to the event id so a receiver can drop the
+ * copies that at-least-once delivery implies.
+ */
+export function urlSink(url: string, secret: string, options: { timeoutMs: number }): Sink {
+  return {
+    target: url,
+    async deliver(job) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'wa-onboard',
+            'idempotency-key': job.eventId,
+            [FORWARD_SIGNATURE_HEADER]: signPayload(secret, job.body),
+          },
+          body: job.body,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+      } catch (error) {
+        throw new ForwardError(`could not reach the target: ${causeOf(error)}`, { permanent: false });
+      }
+      await response.arrayBuffer().catch(() => undefined); // free the connection for the next event
+      if (response.ok) return;
+      const permanent = response.status >= 400 && response.status < 500 && !RETRIED_CLIENT_ERRORS.has(response.status);
+      throw new ForwardError(`the target answered HTTP ${response.status}`, { permanent });
+    },
+  };
+}
+
+/** Runs the team's own code on each event, in process; a throw is retried like a failed POST. */
+export function handlerSink(onEvent: (event: WhatsAppEvent) => unknown): Sink {
+  return {
+    target: 'in-process',
+    async deliver(job) {
+      try {
+        await onEvent(JSON.parse(job.body) as WhatsAppEvent);
+      } catch (error) {
+        throw new ForwardError(`the onEvent handler threw: ${causeOf(error)}`, { permanent: false });
+      }
+    },
+  };
+}
+
+function causeOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return 'timed out';
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? error.message;
+}
+
+/** A target as it may be shown and logged: a URL without the credentials it may carry. */
+export function displayTarget(target: string): string {
+  try {
+    const url = new URL(target);
+    if (!url.username && !url.password) return target;
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return target;
+  }
+}
