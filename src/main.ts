@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const service = createService(config, { logger, processMetrics: true });
   if (service.outboxDir) logger.warn({ dir: service.outboxDir }, 'messages without a transport go to the outbox');
   const { url } = await service.listen(config.port);
-  logger.info({ url, publicUrl: config.publicUrl, mode: config.mode }, `listening; point Twilio at ${config.publicUrl}/twilio/voice`);
+  logger.info(
+    { url, publicUrl: config.publicUrl, mode: config.mode },
+    `listening; point Twilio at ${config.publicUrl}/twilio/voice and Meta's webhook at ${config.publicUrl}/webhooks/whatsapp`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -26,6 +26,7 @@ export class Forwarder {
   private readonly loop: BackgroundLoop;
   private readonly sinks: Map<string, Sink>;
   private readonly lanes = new Map<string, Promise<void>>();
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: ForwarderDeps) {
     this.sinks = new Map(deps.sinks.map((s) => [s.target, s]));
@@ -49,8 +50,10 @@ export class Forwarder {
     while (this.lanes.size > 0) await Promise.allSettled([...this.lanes.values()]);
   }
 
+  /** Stops sending: forwards in flight are cut short and stay owed, to go out after a restart. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    this.stopping.abort();
     await this.idle();
   }
 
@@ -78,7 +81,7 @@ export class Forwarder {
   /** Sends a lane's events one after another until it is empty or one has to wait for a retry. */
   private async runLane(first: ForwardJob): Promise<void> {
     let job: ForwardJob | null = first;
-    while (job) {
+    while (job && !this.stopping.signal.aborted) {
       const done = await this.attempt(job);
       if (!done) return;
       job = await this.deps.webhooks.nextInLane(job.target, job.lane, this.deps.clock.now());
@@ -92,7 +95,7 @@ export class Forwarder {
     if (!sink) return false;
     const target = displayTarget(job.target);
     try {
-      await sink.deliver(job);
+      await sink.deliver(job, this.stopping.signal);
       await webhooks.markForwardSent(job.id, clock.now());
       metrics.forwardAttempted(target, 'sent');
       logger.debug({ target, event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');

@@ -6,8 +6,11 @@ import { signPayload } from './sign';
 export interface Sink {
   /** Stable name, recorded with each forward (the URL, or `in-process`). */
   target: string;
-  /** Resolves once the target has the event; rejects with `ForwardError` (or anything: retried). */
-  deliver(job: ForwardJob): Promise<void>;
+  /**
+   * Resolves once the target has the event; rejects with `ForwardError` (or anything: retried).
+   * `signal` aborts it when the service stops: the event stays owed and goes out after the restart.
+   */
+  deliver(job: ForwardJob, signal: AbortSignal): Promise<void>;
 }
 
 /** A failed forward; `permanent` when the target refused this event for good. */
@@ -39,7 +42,7 @@ const RETRIED_CLIENT_ERRORS = new Set([401, 403, 404, 408, 409, 425, 429]);
 export function urlSink(url: string, secret: string, options: { timeoutMs: number }): Sink {
   return {
     target: url,
-    async deliver(job) {
+    async deliver(job, signal) {
       let response: Response;
       try {
         response = await fetch(url, {
@@ -51,7 +54,7 @@ export function urlSink(url: string, secret: string, options: { timeoutMs: numbe
             [FORWARD_SIGNATURE_HEADER]: signPayload(secret, job.body),
           },
           body: job.body,
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
         });
       } catch (error) {
         throw new ForwardError(`could not reach the target: ${causeOf(error)}`, { permanent: false });
@@ -81,6 +84,7 @@ export function handlerSink(onEvent: (event: WhatsAppEvent) => unknown): Sink {
 function causeOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError') return 'timed out';
+  if (error.name === 'AbortError') return 'stopped with the service';
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? error.message;
 }

@@ -8,7 +8,10 @@ import { exponentialBackoff, type RetryPolicy } from '../../src/delivery/retry-p
 import { startFakeTwilioApi, type FakeTwilioApi } from '../../src/embedded/fake-twilio-api';
 import { startLocalSmtpServer, type LocalSmtpServer } from '../../src/embedded/local-smtp-server';
 import { createLogger } from '../../src/observability/logger';
-import { createService, type Service } from '../../src/service';
+import { createService, type Service, type ServiceOptions } from '../../src/service';
+import type { WebhookOverview } from '../../src/store/webhook-store';
+import type { WhatsAppEvent } from '../../src/whatsapp/event';
+import { signPayload } from '../../src/whatsapp/sign';
 
 export const ACCOUNT = { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'f'.repeat(32) };
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -31,6 +34,12 @@ export interface Harness {
   dataDir: string;
   /** Every log line the service wrote, as raw JSON text. */
   logs: string[];
+  /** A POST to `/webhooks/whatsapp` of `body` as given, signed with Meta's app secret unless told otherwise. */
+  metaPost(body: Buffer | string, options?: MetaPostOptions): Promise<Response>;
+  /** `GET /api/webhook`. */
+  webhookOverview(): Promise<WebhookOverview>;
+  /** `GET /api/events`, newest first. */
+  events(limit?: number): Promise<WhatsAppEvent[]>;
   /** A POST to `/twilio/...` signed the way Twilio signs it. */
   twilioPost(pathAndQuery: string, params: Record<string, string>): Promise<Response>;
   codes(): Promise<Array<{ code: string; source: string; deliveries: Array<{ channel: string; status: string; attempts: number; error: string | null }> }>>;
@@ -41,6 +50,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface MetaPostOptions {
+  /** The X-Hub-Signature-256 header as sent; null sends none. Default: signed with META.appSecret. */
+  signature?: string | null;
+  contentType?: string;
+}
+
 export interface HarnessOptions {
   env?: Env;
   retry?: RetryPolicy;
@@ -48,6 +63,9 @@ export interface HarnessOptions {
   smtp?: LocalSmtpServer;
   twilioApi?: FakeTwilioApi;
   missedCallDeadlineMs?: number;
+  onEvent?: ServiceOptions['onEvent'];
+  forwardBackoffMs?: ServiceOptions['forwardBackoffMs'];
+  forwardTimeoutMs?: number;
 }
 
 /** The real service with its real parts on loopback: SQLite in a temp folder, SMTP, Twilio's API. */
@@ -91,6 +109,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       retry: options.retry ?? FAST_RETRY,
       pollMs: 50,
       missedCallDeadlineMs: options.missedCallDeadlineMs,
+      onEvent: options.onEvent,
+      // Forwarding retries in milliseconds too.
+      forwardBackoffMs: options.forwardBackoffMs ?? ((attempt) => Math.min(200, 20 * 2 ** attempt)),
+      forwardTimeoutMs: options.forwardTimeoutMs,
     });
     const { url } = await service.listen(0, '127.0.0.1');
     return { service, url };
@@ -118,6 +140,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         },
         body: new URLSearchParams(params).toString(),
       }),
+    metaPost: (body, postOptions = {}) => {
+      const signature = postOptions.signature === undefined ? signPayload(META.appSecret, body) : postOptions.signature;
+      return fetch(`${running.url}/webhooks/whatsapp`, {
+        method: 'POST',
+        headers: {
+          'content-type': postOptions.contentType ?? 'application/json',
+          ...(signature === null ? {} : { 'x-hub-signature-256': signature }),
+        },
+        body,
+      });
+    },
+    async webhookOverview() {
+      const res = await fetch(`${running.url}/api/webhook`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return (await res.json()) as WebhookOverview;
+    },
+    async events(limit = 500) {
+      const res = await fetch(`${running.url}/api/events?limit=${limit}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return ((await res.json()) as { events: WhatsAppEvent[] }).events;
+    },
     async codes() {
       const res = await fetch(`${running.url}/api/codes`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       return ((await res.json()) as { codes: Awaited<ReturnType<Harness['codes']>> }).codes;

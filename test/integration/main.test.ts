@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { signPayload } from '../../src/whatsapp/sign';
+import { textBatch } from '../helpers/meta-payloads';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -62,5 +64,49 @@ describe('starting the service', () => {
       main.child.kill('SIGTERM');
     }
     expect(await main.exited).toBe(0);
+  });
+
+  it('loses nothing when killed (SIGKILL) right after answering Meta 200: the restart dispatches it all', async () => {
+    const env = {
+      PORT: '0',
+      ADMIN_TOKEN: 'admin-token-0123456789abcdef',
+      WHATSAPP_APP_SECRET: 'app-secret-0123456789abcdef',
+      WHATSAPP_VERIFY_TOKEN: 'verify-token-0123',
+      LOG_LEVEL: 'info',
+    };
+    const urlOf = (out: string) => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1] ?? '';
+    const first = startMain(env, dir);
+    await until(() => first.output().includes('listening'));
+    const posts = [textBatch(1000), textBatch(1000, { first: 1000 }), textBatch(1000, { first: 2000 })];
+    const answers = await Promise.all(
+      posts.map((body) =>
+        fetch(`${urlOf(first.output())}/webhooks/whatsapp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(env.WHATSAPP_APP_SECRET, body) },
+          body,
+        }),
+      ),
+    );
+    first.child.kill('SIGKILL');
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    await first.exited;
+
+    const second = startMain(env, dir);
+    try {
+      await until(() => second.output().includes('listening'));
+      const overview = async () => {
+        const res = await fetch(`${urlOf(second.output())}/api/webhook`, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } });
+        return (await res.json()) as { counts: { stored: number; events: number; pending: number } };
+      };
+      let counts = (await overview()).counts;
+      for (let i = 0; i < 100 && counts.events < 3000; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        counts = (await overview()).counts;
+      }
+      expect(counts).toMatchObject({ stored: 3, events: 3000, pending: 0 });
+    } finally {
+      second.child.kill('SIGTERM');
+    }
+    expect(await second.exited).toBe(0);
   });
 });
