@@ -3,19 +3,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config';
+import { startEventReceiver, type EventReceiver } from '../embedded/event-receiver';
 import { startFakeTwilioApi } from '../embedded/fake-twilio-api';
 import { freePort } from '../embedded/free-port';
 import { startLocalSmtpServer } from '../embedded/local-smtp-server';
+import { checkSubscription, postToWebhook, sampleMessagePayload } from '../embedded/simulated-meta-webhook';
 import { simulateTwilioCall, type CallStep } from '../embedded/simulated-twilio-call';
 import { createLogger } from '../observability/logger';
 import { createService } from '../service';
 import { extractCode } from '../voice/extract-code';
 import type { CodeView } from '../store/store';
+import type { WhatsAppEvent } from '../whatsapp/event';
+import { signPayload } from '../whatsapp/sign';
 
 /**
  * The main job on embedded parts: the real service on a free loopback port, a temporary SQLite,
- * a real SMTP server and a stand-in for Twilio's REST API on loopback, and Meta's verification
- * call played as Twilio would play it. No account, no network.
+ * a real SMTP server, a stand-in for Twilio's REST API and a team's event endpoint on loopback;
+ * Meta's verification call played as Twilio would play it, then Meta's webhook as Meta would
+ * send it. No account, no network.
  */
 async function demo(): Promise<boolean> {
   const given = speechArgument();
@@ -27,9 +32,10 @@ async function demo(): Promise<boolean> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-demo-'));
   const smtp = await startLocalSmtpServer();
   const twilioApi = await startFakeTwilioApi(account);
+  const receiver = await startEventReceiver();
   const port = await freePort();
 
-  const config = demoConfig({ port, dataDir, account, smtpUrl: smtp.url, twilioApiUrl: twilioApi.url });
+  const config = demoConfig({ port, dataDir, account, smtpUrl: smtp.url, twilioApiUrl: twilioApi.url, forwardUrl: receiver.url });
   const service = createService(config, { logger: createLogger({ level: config.logLevel }) });
   const { url } = await service.listen(port, '127.0.0.1');
   try {
@@ -62,12 +68,32 @@ async function demo(): Promise<boolean> {
     say(indent(sms?.body ?? ''));
     const ok = heard?.code === code && Boolean(email?.text.includes(code)) && Boolean(sms?.body.includes(code));
     say(ok ? `OK: code ${code} captured and delivered by email and SMS.` : `FAILED: expected code ${code}.`);
-    return ok;
+    return ok && (await webhookDemo(url, config, receiver));
   } finally {
     await service.close();
-    await Promise.all([smtp.close(), twilioApi.close()]);
+    await Promise.all([smtp.close(), twilioApi.close(), receiver.close()]);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Once the number is registered: Meta checks the webhook, then posts a message and a status. */
+async function webhookDemo(url: string, config: Config, receiver: EventReceiver): Promise<boolean> {
+  const check = await checkSubscription(url, config.whatsapp.verifyToken);
+  say(`6. Meta checks ${config.publicUrl}/webhooks/whatsapp: ${check.status}, challenge ${check.echoed ? 'echoed' : 'NOT echoed'}`);
+  const body = sampleMessagePayload({ text: 'Olá! Is my order on its way? 📦' });
+  const res = await postToWebhook(url, config.whatsapp.appSecrets[0] ?? '', body);
+  say(`7. Meta POSTs a message and a status (${body.length} bytes, signed): ${res.status}`);
+  const forwarded = await receiver.waitForEvents(2);
+  say(`8. Forwarded to ${receiver.url}, each signed with FORWARD_SECRET:`);
+  let signed = true;
+  for (const got of forwarded) {
+    const event = JSON.parse(got.body) as WhatsAppEvent;
+    signed &&= got.signature === signPayload(config.forward.secret ?? '', got.body);
+    say(`   ${event.kind} ${event.type} from ${event.phoneNumberId} (Idempotency-Key ${got.idempotencyKey})`);
+  }
+  const ok = check.status === 200 && check.echoed && res.status === 200 && signed;
+  say(ok ? 'OK: the webhook verified, stored and forwarded both events.' : 'FAILED: the webhook part did not go through.');
+  return ok;
 }
 
 /** The service's configuration on the embedded parts, as an operator's environment would give it. */
@@ -77,6 +103,7 @@ function demoConfig(parts: {
   account: { accountSid: string; authToken: string };
   smtpUrl: string;
   twilioApiUrl: string;
+  forwardUrl: string;
 }): Config {
   const env = {
     PORT: String(parts.port),
@@ -91,6 +118,10 @@ function demoConfig(parts: {
     NOTIFY_SMS_TO: '+15005550001',
     SMTP_URL: parts.smtpUrl,
     EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+    WHATSAPP_VERIFY_TOKEN: randomBytes(12).toString('base64url'),
+    WHATSAPP_APP_SECRET: randomBytes(16).toString('hex'),
+    FORWARD_URL: parts.forwardUrl,
+    FORWARD_SECRET: randomBytes(16).toString('hex'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   return loadConfig(env, () => {

@@ -101,6 +101,11 @@ export class Forwarder {
       logger.debug({ target, event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
       return true;
     } catch (error) {
+      if (this.stopping.signal.aborted) {
+        // Not the target's fault: the event stays owed as it was, and goes out after the restart.
+        logger.info({ target, event: job.eventId }, 'a forward was cut short by the stop; it goes out again after the restart');
+        return false;
+      }
       const failure = error instanceof ForwardError ? error : new ForwardError(String(error), { permanent: false });
       if (failure.permanent) {
         await webhooks.markForwardRejected(job.id, failure.message);

@@ -64,6 +64,7 @@ export interface HarnessOptions {
   twilioApi?: FakeTwilioApi;
   missedCallDeadlineMs?: number;
   onEvent?: ServiceOptions['onEvent'];
+  clock?: ServiceOptions['clock'];
   forwardBackoffMs?: ServiceOptions['forwardBackoffMs'];
   forwardTimeoutMs?: number;
 }
@@ -106,6 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const start = async () => {
     const service = createService(config, {
       logger: createLogger({ level: config.logLevel, destination }),
+      clock: options.clock,
       retry: options.retry ?? FAST_RETRY,
       pollMs: 50,
       missedCallDeadlineMs: options.missedCallDeadlineMs,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { toMetaWire } from '../../src/embedded/meta-wire';
 
 // Meta's WhatsApp webhook bodies, as Meta puts them on the wire.
 //
@@ -85,19 +86,7 @@ export interface WaWebhook {
   entry: WaEntry[];
 }
 
-const escapeUnit = (unit: string): string => '\\u' + unit.charCodeAt(0).toString(16).padStart(4, '0');
-
-/** The JSON text as Meta puts it on the wire: compact, non-ASCII as \uXXXX, "/" as "\/". */
-export function toMetaWire(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (typeof json !== 'string') {
-    throw new TypeError('toMetaWire: value has no JSON form');
-  }
-  // Without the `u` flag the class matches single UTF-16 code units, so astral characters become
-  // surrogate pairs (🎉 -> \ud83c\udf89). Lone surrogates were already escaped by JSON.stringify.
-  // "/" can only occur inside JSON strings, so escaping every one is safe.
-  return json.replace(/[\u0080-\uffff]/g, escapeUnit).replace(/\//g, '\\/');
-}
+export { toMetaWire };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -168,3 +168,42 @@ describe('the signature check outside production', () => {
     }
   });
 });
+
+describe('what the intake logs and counts', () => {
+  it('never logs a signature, the app secret or a body, even when it refuses a POST', async () => {
+    const h = await startHarness();
+    try {
+      const body = fixtureWire('text');
+      const good = signPayload(META.appSecret, body);
+      const forged = signPayload('forged-secret-0000000000', body);
+      expect((await h.metaPost(body)).status).toBe(200);
+      expect((await h.metaPost(body, { signature: forged })).status).toBe(401);
+      await h.service.dispatcher.runNow();
+
+      const log = h.logs.join('\n');
+      expect(log).toContain('refused a webhook POST: bad signature');
+      for (const secret of [good.slice(7), forged.slice(7), META.appSecret, 'Ca\\u00f1\\u00f3n', 'Cañón']) {
+        expect(log).not.toContain(secret);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('counts POSTs by outcome and events by novelty in /metrics', async () => {
+    const h = await startHarness();
+    try {
+      await h.metaPost(fixtureWire('text'));
+      await h.metaPost(fixtureWire('text'));
+      await h.metaPost(fixtureWire('text'), { signature: null });
+      await h.service.dispatcher.runNow();
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      expect(metrics).toContain('wa_onboard_webhook_posts_total{outcome="stored"} 2');
+      expect(metrics).toContain('wa_onboard_webhook_posts_total{outcome="refused"} 1');
+      expect(metrics).toContain('wa_onboard_webhook_events_total{outcome="new"} 1');
+      expect(metrics).toContain('wa_onboard_webhook_events_total{outcome="duplicate"} 1');
+    } finally {
+      await h.close();
+    }
+  });
+});
