@@ -6,6 +6,8 @@ import type { DispatchOutcome, InboxItem, WebhookStore } from '../store/webhook-
 import type { WhatsAppEvent } from './event';
 import { normalizePayload } from './normalize';
 
+const MAX_EVENTS_PER_TRANSACTION = 2_000;
+
 export interface DispatcherDeps {
   webhooks: WebhookStore;
   /** Every event gets one forward per target. */
@@ -54,7 +56,7 @@ export class WebhookDispatcher {
     for (;;) {
       const items = await webhooks.pendingInbox(this.deps.batchSize ?? 100);
       if (items.length === 0) return null;
-      const outcomes = items.map((item) => this.outcomeOf(item));
+      const outcomes = this.outcomesOf(items);
       const summary = await webhooks.recordDispatch(outcomes, targets, clock.now());
       metrics.eventsDispatched({ created: summary.created.length, duplicates: summary.duplicates, invalidPosts: summary.invalid });
       this.report(outcomes, summary.created, summary.duplicates);
@@ -62,6 +64,23 @@ export class WebhookDispatcher {
       // Let waiting requests in between batches: intake answers Meta, dispatch can wait.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * Outcomes of the oldest items, stopping once they hold MAX_EVENTS_PER_TRANSACTION events: a
+   * hundred full batches of 1000 would otherwise hold the database (and the event loop) for
+   * seconds. The rest stay pending for the next round.
+   */
+  private outcomesOf(items: InboxItem[]): DispatchOutcome[] {
+    const outcomes: DispatchOutcome[] = [];
+    let events = 0;
+    for (const item of items) {
+      if (outcomes.length > 0 && events >= MAX_EVENTS_PER_TRANSACTION) break;
+      const outcome = this.outcomeOf(item);
+      outcomes.push(outcome);
+      if ('events' in outcome) events += outcome.events.length;
+    }
+    return outcomes;
   }
 
   private outcomeOf(item: InboxItem): DispatchOutcome {
