@@ -48,6 +48,8 @@ export class BackgroundLoop {
     }
     this.running = this.loop().finally(() => {
       this.running = undefined;
+      // A kick between the loop's last look at `again` and this point would otherwise wait a poll.
+      if (this.again && !this.stopped) this.wake(0);
     });
     await this.running;
   }

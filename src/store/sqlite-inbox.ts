@@ -62,6 +62,7 @@ export class SqliteInbox implements SyncOf<InboxPart> {
       const created: WhatsAppEvent[] = [];
       let duplicates = 0;
       let invalid = 0;
+      let dispatched = 0;
       for (const outcome of outcomes) {
         if ('problem' in outcome) {
           invalid += markInvalid.run(outcome.problem, now.getTime(), outcome.inboxId).changes;
@@ -76,9 +77,10 @@ export class SqliteInbox implements SyncOf<InboxPart> {
         }
         const known = outcome.events.length - fresh;
         duplicates += known;
-        markDispatched.run(fresh, known, now.getTime(), outcome.inboxId);
+        dispatched += markDispatched.run(fresh, known, now.getTime(), outcome.inboxId).changes;
       }
-      this.counters.bump('dispatched', outcomes.length - invalid);
+      // Counted by rows changed: a POST dispatched twice (two dispatchers) is counted once.
+      this.counters.bump('dispatched', dispatched);
       this.counters.bump('invalid', invalid);
       this.counters.bump('events', created.length);
       this.counters.bump('duplicates', duplicates);

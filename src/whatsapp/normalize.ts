@@ -3,13 +3,15 @@ import type { z } from 'zod';
 import type { WhatsAppEvent } from './event';
 import { explainErrors } from './explain-error';
 import {
+  changeSchema,
   contactSchema,
+  entrySchema,
   envelopeSchema,
   messageSchema,
   messagesValueSchema,
   parseItem,
   statusSchema,
-  type Envelope,
+  valueMetadataSchema,
 } from './payload-schema';
 
 /** Message types Meta documents; anything else is passed on as `unknown` (its own `type` kept in `data`). */
@@ -34,27 +36,38 @@ export function normalizePayload(body: Buffer, receivedAt: Date): Normalized {
   }
   const envelope = envelopeSchema.safeParse(parsed);
   if (!envelope.success) return { ok: false, problem: `not a WhatsApp Business Account payload: ${describe(envelope.error)}` };
-  return { ok: true, events: eventsOf(envelope.data, receivedAt.toISOString()) };
+  const post = { receivedAt: receivedAt.toISOString(), postHash: createHash('sha256').update(body).digest('hex') };
+  return { ok: true, events: envelope.data.entry.flatMap((entry) => entryEvents(entry, post)) };
 }
 
-function eventsOf(envelope: Envelope, receivedAt: string): WhatsAppEvent[] {
-  const events: WhatsAppEvent[] = [];
-  for (const entry of envelope.entry) {
-    for (const change of entry.changes) {
-      const base = { field: change.field, wabaId: entry.id, receivedAt, entryTime: isoOf(entry.time) };
-      const value = change.field === 'messages' ? messagesValueSchema.safeParse(change.value) : undefined;
-      if (value?.success) events.push(...messagesEvents(value.data, base));
-      // Other fields, and a `messages` value shaped like nothing we know, pass on whole.
-      else events.push(fieldEvent(change.value, base));
-    }
+/** An entry or change we cannot read is passed on whole as a field event, never dropped. */
+function entryEvents(raw: unknown, post: Post): WhatsAppEvent[] {
+  const entry = entrySchema.safeParse(raw);
+  if (!entry.success) {
+    const id = (raw as { id?: unknown } | null)?.id;
+    const wabaId = typeof id === 'string' || typeof id === 'number' ? String(id) : 'unknown';
+    return [fieldEvent(raw, { ...post, field: 'unreadable_entry', wabaId, entryTime: null })];
   }
-  return events;
+  return entry.data.changes.flatMap((rawChange) => {
+    const base = { ...post, wabaId: entry.data.id, entryTime: isoOf(entry.data.time) };
+    const change = changeSchema.safeParse(rawChange);
+    if (!change.success) return [fieldEvent(rawChange, { ...base, field: 'unreadable_change' })];
+    const field = change.data.field;
+    const value = field === 'messages' ? messagesValueSchema.safeParse(change.data.value) : undefined;
+    // Other fields, and a `messages` value shaped like nothing we know, pass on whole.
+    return value?.success ? messagesEvents(value.data, { ...base, field }) : [fieldEvent(change.data.value, { ...base, field })];
+  });
 }
 
-interface Base {
+interface Post {
+  receivedAt: string;
+  /** Tells a redelivery (the same bytes) from a new POST, for items with no id or time of their own. */
+  postHash: string;
+}
+
+interface Base extends Post {
   field: string;
   wabaId: string;
-  receivedAt: string;
   entryTime: string | null;
 }
 
@@ -108,11 +121,11 @@ function messagesEvents(value: MessagesValue, base: Base): WhatsAppEvent[] {
     };
   });
 
-  // Value-level errors have no id or timestamp of their own: the entry's time tells a new
-  // occurrence from a redelivery.
+  // Value-level errors have no id or timestamp of their own, and `messages` entries carry no time:
+  // only the POST's bytes tell Meta's redelivery (same bytes) from the same error occurring again.
   const errors = (value.errors ?? []).map(
     (item): WhatsAppEvent => ({
-      id: `error:${hashOf(base.field, phoneNumberId, item, base.entryTime)}`,
+      id: `error:${hashOf(base.field, phoneNumberId, item, base.postHash)}`,
       kind: 'error',
       type: 'error',
       ...common,
@@ -125,14 +138,17 @@ function messagesEvents(value: MessagesValue, base: Base): WhatsAppEvent[] {
 }
 
 function fieldEvent(value: unknown, base: Base): WhatsAppEvent {
+  const { metadata } = valueMetadataSchema.parse(value);
+  // The entry's time tells a new update from a redelivery; without one, only the POST's bytes can.
+  const when = base.entryTime ?? base.postHash;
   return {
-    id: `field:${hashOf(base.field, base.wabaId, value, base.entryTime)}`,
+    id: `field:${hashOf(base.field, base.wabaId, value, when)}`,
     kind: 'field',
     type: base.field,
     field: base.field,
     wabaId: base.wabaId,
-    phoneNumberId: null,
-    displayPhoneNumber: null,
+    phoneNumberId: metadata?.phone_number_id ?? null,
+    displayPhoneNumber: metadata?.display_phone_number ?? null,
     timestamp: base.entryTime,
     receivedAt: base.receivedAt,
     data: value,

@@ -8,25 +8,31 @@ import { z } from 'zod';
 const text = z.string().optional().catch(undefined);
 const seconds = z.union([z.string(), z.number()]).optional().catch(undefined);
 
+/** The envelope; entries and changes are read one by one, so one we cannot read spoils no other. */
 export const envelopeSchema = z.looseObject({
   object: z.literal('whatsapp_business_account'),
-  entry: z.array(
-    z.looseObject({
-      id: z.union([z.string(), z.number()]).transform(String),
-      time: seconds,
-      changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })),
-    }),
-  ),
+  entry: z.array(z.unknown()),
 });
 
-export type Envelope = z.infer<typeof envelopeSchema>;
+export const entrySchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String),
+  time: seconds,
+  changes: z.array(z.unknown()),
+});
+
+export const changeSchema = z.looseObject({ field: z.string(), value: z.unknown() });
+
+const metadata = z
+  .looseObject({ display_phone_number: text, phone_number_id: text })
+  .optional()
+  .catch(undefined);
+
+/** Where any value says it belongs, when it says so (`metadata`), whatever else it holds. */
+export const valueMetadataSchema = z.looseObject({ metadata }).catch({ metadata: undefined });
 
 /** The value of a `messages` change; its lists are checked as lists, their items one by one. */
 export const messagesValueSchema = z.looseObject({
-  metadata: z
-    .looseObject({ display_phone_number: text, phone_number_id: text })
-    .optional()
-    .catch(undefined),
+  metadata,
   contacts: z.array(z.unknown()).optional().catch(undefined),
   messages: z.array(z.unknown()).optional(),
   statuses: z.array(z.unknown()).optional(),

@@ -40,20 +40,25 @@ const RETRIED_CLIENT_ERRORS = new Set([401, 403, 404, 408, 409, 425, 429]);
  * copies that at-least-once delivery implies.
  */
 export function urlSink(url: string, secret: string, options: { timeoutMs: number }): Sink {
+  const { endpoint, authorization } = splitCredentials(url);
   return {
     target: url,
     async deliver(job, signal) {
       let response: Response;
       try {
-        response = await fetch(url, {
+        response = await fetch(endpoint, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             'user-agent': 'wa-onboard',
             'idempotency-key': job.eventId,
             [FORWARD_SIGNATURE_HEADER]: signPayload(secret, job.body),
+            ...(authorization ? { authorization } : {}),
           },
           body: job.body,
+          // A followed 301/302 turns the POST into a bodiless GET that may well answer 200: the
+          // event would count as delivered and be lost. A redirect is a failure to fix instead.
+          redirect: 'manual',
           signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
         });
       } catch (error) {
@@ -81,12 +86,24 @@ export function handlerSink(onEvent: (event: WhatsAppEvent) => unknown): Sink {
   };
 }
 
+/** `fetch` refuses URLs with credentials: they travel as basic auth instead. */
+function splitCredentials(url: string): { endpoint: string; authorization?: string } {
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return { endpoint: url };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return { endpoint: parsed.toString(), authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+}
+
+/** Why a fetch failed, in a few words. Read by shape: fetch's errors may come from another realm. */
 function causeOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'timed out';
-  if (error.name === 'AbortError') return 'stopped with the service';
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { name, message, cause } = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (name === 'TimeoutError') return 'timed out';
+  if (name === 'AbortError') return 'stopped with the service';
+  return cause?.code ?? cause?.message ?? message ?? 'unknown error';
 }
 
 /** A target as it may be shown and logged: a URL without the credentials it may carry. */
