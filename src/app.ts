@@ -12,7 +12,7 @@ import { CallFlow } from './voice/call-flow';
 import { voiceRoutes } from './voice/routes';
 import type { CallPlan } from './voice/twiml';
 import type { NodeHandler } from './whatsapp/intake';
-import { whatsappRoutes } from './whatsapp/routes';
+import { WEBHOOK_PATH, whatsappRoutes } from './whatsapp/routes';
 
 /** Everything the HTTP app needs, handed in: it never reads the environment and never listens. */
 export interface AppDeps {
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(
-    '/webhooks/whatsapp',
+    WEBHOOK_PATH,
     whatsappRoutes({
       verifyToken: deps.whatsapp.verifyToken,
       intake: deps.whatsapp.intake,

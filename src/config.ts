@@ -194,10 +194,27 @@ function productionProblems(env: Env): string[] {
   if (env.TWILIO_SIGNATURE_CHECK?.trim() === 'off') {
     problems.push('TWILIO_SIGNATURE_CHECK: cannot be off in production; anyone could post a fake code');
   }
+  const plainForward = (env.FORWARD_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '' && !isHttpsOrLoopback(u));
+  if (plainForward.length > 0) {
+    problems.push('FORWARD_URL: must be https in production (events hold customers\' messages), except on loopback');
+  }
   if (env.WHATSAPP_SIGNATURE_CHECK?.trim() === 'off') {
     problems.push('WHATSAPP_SIGNATURE_CHECK: cannot be off in production; anyone could post fake events');
   }
   return problems;
+}
+
+function isHttpsOrLoopback(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    // Only plain http is the problem here; any other scheme is the schema's to report.
+    return protocol !== 'http:' || hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+  } catch {
+    return true; // malformed: the schema reports it
+  }
 }
 
 /** Forwarding signs what it sends, in every mode: a receiver must be able to tell our events from forgeries. */

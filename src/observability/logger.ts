@@ -4,8 +4,9 @@ export type { Logger };
 
 /**
  * Paths pino censors wherever they appear in a log object: signature and auth headers, secrets,
- * and anything that can hold a verification code. Twilio's own parameter names are listed because
- * a handler may log a request's fields; our own code logs `code` only through these names.
+ * anything that can hold a verification code, and a WhatsApp event's contents (`data`, `contact`).
+ * Twilio's own parameter names are listed because a handler may log a request's fields; our own
+ * code logs `code` only through these names.
  */
 export const REDACTED_PATHS = [
   'authorization',
@@ -17,6 +18,12 @@ export const REDACTED_PATHS = [
   'req.headers["x-twilio-signature"]',
   'req.headers["x-hub-signature-256"]',
   'req.headers.cookie',
+  'headers["x-wa-onboard-signature-256"]',
+  'appSecrets',
+  'verifyToken',
+  'secret',
+  'data',
+  'contact',
   'authToken',
   'adminToken',
   'password',
@@ -37,6 +44,11 @@ export const REDACTED_PATHS = [
   '*.Digits',
   '*.SpeechResult',
   '*.TranscriptionText',
+  '*.appSecrets',
+  '*.verifyToken',
+  '*.secret',
+  '*.data',
+  '*.contact',
 ];
 
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {

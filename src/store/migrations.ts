@@ -44,6 +44,7 @@ export const migrations: string[] = [
     received_at   INTEGER NOT NULL,
     body          BLOB NOT NULL,            -- the bytes Meta signed, exactly as they arrived
     content_type  TEXT,
+    signature     TEXT,                     -- X-Hub-Signature-256 as sent, to check the bytes again
     signed_with   TEXT NOT NULL CHECK (signed_with IN ('current', 'previous', 'unchecked')),
     state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'dispatched', 'invalid')),
     problem       TEXT,                     -- why an invalid POST could not be read

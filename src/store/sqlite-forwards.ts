@@ -5,7 +5,13 @@ import type { ForwardJob, WebhookStore } from './webhook-store';
 
 type ForwardsPart = Pick<
   WebhookStore,
-  'forwardHeads' | 'nextInLane' | 'markForwardSent' | 'markForwardRetry' | 'markForwardRejected' | 'nextForwardDueAt'
+  | 'forwardHeads'
+  | 'nextInLane'
+  | 'markForwardSent'
+  | 'markForwardRetry'
+  | 'markForwardRejected'
+  | 'pendingTargets'
+  | 'nextForwardDueAt'
 >;
 
 interface ForwardRow {
@@ -65,6 +71,13 @@ export class SqliteForwards implements SyncOf<ForwardsPart> {
 
   markForwardRejected(id: number, error: string): void {
     this.finish(id, { status: 'rejected', sentAt: null, error });
+  }
+
+  pendingTargets(): string[] {
+    const rows = this.db.prepare(`SELECT DISTINCT target FROM webhook_forwards WHERE status = 'pending'`).all() as Array<{
+      target: string;
+    }>;
+    return rows.map((r) => r.target);
   }
 
   nextForwardDueAt(targets: string[]): Date | null {

@@ -19,7 +19,7 @@ export class SqliteInbox implements SyncOf<InboxPart> {
   constructor(private readonly db: Database.Database) {
     this.counters = new SqliteCounters(db);
     this.insertInbox = db.prepare(
-      `INSERT INTO webhook_inbox (received_at, body, content_type, signed_with) VALUES (?, ?, ?, ?)`,
+      `INSERT INTO webhook_inbox (received_at, body, content_type, signature, signed_with) VALUES (?, ?, ?, ?, ?)`,
     );
     this.insertEvent = db.prepare(
       `INSERT INTO webhook_events (key, inbox_id, kind, type, phone_number_id, failed, received_at, event)
@@ -38,7 +38,7 @@ export class SqliteInbox implements SyncOf<InboxPart> {
 
   appendToInbox(records: InboxRecord[]): void {
     this.db.transaction(() => {
-      for (const r of records) this.insertInbox.run(r.receivedAt.getTime(), r.body, r.contentType, r.signedWith);
+      for (const r of records) this.insertInbox.run(r.receivedAt.getTime(), r.body, r.contentType, r.signature, r.signedWith);
       this.counters.bump('stored', records.length);
     })();
   }

@@ -32,7 +32,8 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
         events: count('events'),
         duplicates: count('duplicates'),
       },
-      forwarding: targets.map((target) => this.forwarding(target)),
+      // Configured targets, and any other one that is still owed events (FORWARD_URL changed).
+      forwarding: [...new Set([...targets, ...this.pendingTargets()])].map((t) => this.forwarding(t, targets.includes(t))),
       failures: this.failures(failureLimit),
     };
   }
@@ -76,7 +77,14 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
     })();
   }
 
-  private forwarding(target: string): ForwardingView {
+  private pendingTargets(): string[] {
+    const rows = this.db.prepare(`SELECT DISTINCT target FROM webhook_forwards WHERE status = 'pending'`).all() as Array<{
+      target: string;
+    }>;
+    return rows.map((r) => r.target);
+  }
+
+  private forwarding(target: string, configured: boolean): ForwardingView {
     const pending = this.db
       .prepare(
         `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_forwards WHERE target = ? AND status = 'pending'`,
@@ -90,6 +98,7 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
       .get(target) as { last_error: string } | undefined;
     return {
       target: displayTarget(target),
+      configured,
       backlog: pending.n,
       oldestPendingAt: pending.oldest === null ? null : new Date(pending.oldest).toISOString(),
       sent: this.counters.get(`sent:${target}`) ?? 0,

@@ -9,6 +9,8 @@ export interface InboxRecord {
   receivedAt: Date;
   body: Buffer;
   contentType: string | null;
+  /** The X-Hub-Signature-256 header as sent, kept so the stored bytes can be checked again. */
+  signature: string | null;
   signedWith: SignedWith;
 }
 
@@ -43,6 +45,8 @@ export interface ForwardJob {
 
 export interface ForwardingView {
   target: string;
+  /** False for a target no longer in FORWARD_URL that is still owed events. */
+  configured: boolean;
   backlog: number;
   oldestPendingAt: string | null;
   sent: number;
@@ -111,6 +115,8 @@ export interface WebhookStore {
   markForwardRetry(id: number, error: string, nextAttemptAt: Date): Promise<void>;
   /** The target refused the event for good: recorded, and the lane moves on. */
   markForwardRejected(id: number, error: string): Promise<void>;
+  /** Every target that has forwards pending, configured or not. */
+  pendingTargets(): Promise<string[]>;
   /** When the next forward head is due, if any. */
   nextForwardDueAt(targets: string[]): Promise<Date | null>;
 

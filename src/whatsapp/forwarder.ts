@@ -3,7 +3,7 @@ import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ForwardJob, WebhookStore } from '../store/webhook-store';
-import { displayTarget, ForwardError, type Sink } from './sinks';
+import { ForwardError, type Sink } from './sinks';
 
 export interface ForwarderDeps {
   webhooks: WebhookStore;
@@ -27,6 +27,9 @@ export class Forwarder {
   private readonly sinks: Map<string, Sink>;
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
+  /** Lanes whose outcome could not be stored, and until when they wait. */
+  private readonly resting = new Map<string, number>();
+  private orphansChecked = false;
 
   constructor(private readonly deps: ForwarderDeps) {
     this.sinks = new Map(deps.sinks.map((s) => [s.target, s]));
@@ -59,14 +62,17 @@ export class Forwarder {
 
   private async pass(): Promise<number | null> {
     const { webhooks, clock } = this.deps;
+    if (!this.orphansChecked) await this.warnOfOrphans();
     const heads = await webhooks.forwardHeads(this.targets, clock.now());
     for (const head of heads) {
       const lane = `${head.target}\n${head.lane}`;
-      if (this.lanes.has(lane)) continue;
+      if (this.lanes.has(lane) || (this.resting.get(lane) ?? 0) > Date.now()) continue;
       const run = this.runLane(head)
         .catch((error: unknown) => {
-          // The outcome could not be stored: the forward stays pending and is sent again later.
-          this.deps.logger.error({ target: displayTarget(head.target), err: String(error) }, 'could not record a forward');
+          // The outcome could not be stored: the forward stays pending. The lane rests for a poll,
+          // so a full disk does not turn into a storm of copies sent to the target.
+          this.resting.set(lane, Date.now() + this.deps.pollMs);
+          this.deps.logger.error({ target: head.target, err: String(error) }, 'could not record a forward; the lane waits a poll');
         })
         .finally(() => {
           this.lanes.delete(lane);
@@ -75,7 +81,21 @@ export class Forwarder {
       this.lanes.set(lane, run);
     }
     const next = await webhooks.nextForwardDueAt(this.targets);
-    return next ? next.getTime() - clock.now().getTime() : null;
+    const wait = next ? next.getTime() - clock.now().getTime() : Infinity;
+    // Due now means in flight or resting: a lane's end kicks the loop. Otherwise sleep until due.
+    return wait <= 0 || wait === Infinity ? null : wait;
+  }
+
+  /** Events owed to a target that is no longer configured are kept, and said once at start. */
+  private async warnOfOrphans(): Promise<void> {
+    this.orphansChecked = true;
+    const orphaned = (await this.deps.webhooks.pendingTargets()).filter((t) => !this.sinks.has(t));
+    for (const target of orphaned) {
+      this.deps.logger.warn(
+        { target },
+        'events are still owed to a target that is no longer configured: add it back to FORWARD_URL to send them',
+      );
+    }
   }
 
   /** Sends a lane's events one after another until it is empty or one has to wait for a retry. */
@@ -88,39 +108,44 @@ export class Forwarder {
     }
   }
 
-  /** True when the lane may move on (sent, or refused for good). */
+  /** True when the lane may move on (sent, or refused for good). Store errors reject. */
   private async attempt(job: ForwardJob): Promise<boolean> {
     const { webhooks, clock, logger, metrics } = this.deps;
     const sink = this.sinks.get(job.target);
-    if (!sink) return false;
-    const target = displayTarget(job.target);
+    if (!sink) throw new Error(`no sink for ${job.target}`);
+    const target = job.target;
     try {
       await sink.deliver(job, this.stopping.signal);
-      await webhooks.markForwardSent(job.id, clock.now());
-      metrics.forwardAttempted(target, 'sent');
-      logger.debug({ target, event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
-      return true;
     } catch (error) {
       if (this.stopping.signal.aborted) {
         // Not the target's fault: the event stays owed as it was, and goes out after the restart.
         logger.info({ target, event: job.eventId }, 'a forward was cut short by the stop; it goes out again after the restart');
         return false;
       }
-      const failure = error instanceof ForwardError ? error : new ForwardError(String(error), { permanent: false });
-      if (failure.permanent) {
-        await webhooks.markForwardRejected(job.id, failure.message);
-        metrics.forwardAttempted(target, 'rejected');
-        logger.error({ target, event: job.eventId, reason: failure.message }, 'the target refused an event for good');
-        return true;
-      }
-      const next = new Date(clock.now().getTime() + this.deps.backoffMs(job.attempts + 1));
-      await webhooks.markForwardRetry(job.id, failure.message, next);
-      metrics.forwardAttempted(target, 'retry');
-      logger.warn(
-        { target, event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },
-        'could not forward an event; will retry',
-      );
-      return false;
+      return this.failed(job, error instanceof ForwardError ? error : new ForwardError(String(error), { permanent: false }));
     }
+    await webhooks.markForwardSent(job.id, clock.now());
+    metrics.forwardAttempted(target, 'sent');
+    logger.debug({ target, event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
+    return true;
+  }
+
+  private async failed(job: ForwardJob, failure: ForwardError): Promise<boolean> {
+    const { webhooks, clock, logger, metrics } = this.deps;
+    const target = job.target;
+    if (failure.permanent) {
+      await webhooks.markForwardRejected(job.id, failure.message);
+      metrics.forwardAttempted(target, 'rejected');
+      logger.error({ target, event: job.eventId, reason: failure.message }, 'the target refused an event for good');
+      return true;
+    }
+    const next = new Date(clock.now().getTime() + this.deps.backoffMs(job.attempts + 1));
+    await webhooks.markForwardRetry(job.id, failure.message, next);
+    metrics.forwardAttempted(target, 'retry');
+    logger.warn(
+      { target, event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },
+      'could not forward an event; will retry',
+    );
+    return false;
   }
 }

@@ -4,7 +4,7 @@ import { PayloadTooLargeError, readBody } from '../http/read-body';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { InboxRecord, SignedWith } from '../store/webhook-store';
-import { verifySignature } from './verify-signature';
+import { signatureFormProblem, verifySignature } from './verify-signature';
 
 /** Meta sends bodies of up to 3 MB: https://developers.facebook.com/docs/graph-api/webhooks/getting-started */
 export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
@@ -31,7 +31,6 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
  * (Meta retries); everything authentic is 200, even a body we cannot read.
  */
 export function webhookIntake(deps: IntakeDeps): NodeHandler {
-  const signedWith = (index: number): SignedWith => (index === 0 ? 'current' : 'previous');
   return (req, res) => {
     void receive(req, res).catch((error: unknown) => {
       deps.logger.error({ err: error }, 'webhook intake failed');
@@ -40,6 +39,12 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
   };
 
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const signature = header(req, 'x-hub-signature-256');
+    const formProblem = deps.verifySignatures ? signatureFormProblem(signature) : null;
+    if (formProblem) {
+      refuse(res, formProblem, { unreadBody: true });
+      return;
+    }
     let body: Buffer;
     try {
       body = await readBody(req, MAX_WEBHOOK_BYTES);
@@ -51,21 +56,22 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
       reply(res, 413, error.code, error.message);
       return;
     }
-    const check = deps.verifySignatures
-      ? verifySignature(header(req, 'x-hub-signature-256'), body, deps.appSecrets)
-      : ({ ok: true, secretIndex: -1 } as const);
-    if (!check.ok) {
-      deps.metrics.webhookReceived('refused');
-      deps.logger.warn({ reason: check.reason }, 'refused a webhook POST: bad signature');
-      reply(res, 401, 'invalid_signature', check.reason);
-      return;
+    let signedWith: SignedWith = 'unchecked';
+    if (deps.verifySignatures) {
+      const check = verifySignature(signature, body, deps.appSecrets);
+      if (!check.ok) {
+        refuse(res, check.reason, { unreadBody: false });
+        return;
+      }
+      signedWith = check.secretIndex === 0 ? 'current' : 'previous';
     }
     try {
       await deps.store({
         receivedAt: deps.clock.now(),
         body,
         contentType: header(req, 'content-type') ?? null,
-        signedWith: check.secretIndex < 0 ? 'unchecked' : signedWith(check.secretIndex),
+        signature: signature ?? null,
+        signedWith,
       });
     } catch (error) {
       // Not stored, so not acknowledged: Meta will deliver it again.
@@ -77,6 +83,14 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
     deps.metrics.webhookReceived('stored');
     reply(res, 200, 'stored', 'stored');
     deps.onStored();
+  }
+
+  /** 401, nothing stored. A body left unread is not drained: the connection closes instead. */
+  function refuse(res: ServerResponse, reason: string, options: { unreadBody: boolean }): void {
+    deps.metrics.webhookReceived('refused');
+    deps.logger.warn({ reason }, 'refused a webhook POST: bad signature');
+    if (options.unreadBody) res.setHeader('connection', 'close');
+    reply(res, 401, 'invalid_signature', reason);
   }
 }
 

@@ -32,7 +32,7 @@ export function normalizePayload(body: Buffer, receivedAt: Date): Normalized {
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    return { ok: false, problem: `not valid JSON: ${(error as Error).message}` };
+    return { ok: false, problem: jsonProblem(body, error) };
   }
   const envelope = envelopeSchema.safeParse(parsed);
   if (!envelope.success) return { ok: false, problem: `not a WhatsApp Business Account payload: ${describe(envelope.error)}` };
@@ -54,9 +54,28 @@ function entryEvents(raw: unknown, post: Post): WhatsAppEvent[] {
     if (!change.success) return [fieldEvent(rawChange, { ...base, field: 'unreadable_change' })];
     const field = change.data.field;
     const value = field === 'messages' ? messagesValueSchema.safeParse(change.data.value) : undefined;
-    // Other fields, and a `messages` value shaped like nothing we know, pass on whole.
-    return value?.success ? messagesEvents(value.data, { ...base, field }) : [fieldEvent(change.data.value, { ...base, field })];
+    // Other fields, and a `messages` value with no list we know (or lists that are not lists),
+    // pass on whole: what Meta adds tomorrow still reaches the team.
+    return value?.success && hasItems(value.data)
+      ? messagesEvents(value.data, { ...base, field })
+      : [fieldEvent(change.data.value, { ...base, field })];
   });
+}
+
+function hasItems(value: MessagesValue): boolean {
+  return value.messages !== undefined || value.statuses !== undefined || value.errors !== undefined;
+}
+
+/**
+ * Why a body is not JSON, without quoting it: V8's message quotes the text around the error, and
+ * an authentic body holds a customer's words, which go neither to the log nor to the database.
+ */
+function jsonProblem(body: Buffer, error: unknown): string {
+  if (body.length === 0) return 'not valid JSON: the body is empty';
+  const message = error instanceof Error ? error.message : '';
+  const at = /position (\d+)/.exec(message)?.[1];
+  if (at) return `not valid JSON: a syntax error at position ${at}`;
+  return /end of JSON input/.test(message) ? 'not valid JSON: it ends too early' : 'not valid JSON: a syntax error';
 }
 
 interface Post {
@@ -84,7 +103,8 @@ function messagesEvents(value: MessagesValue, base: Base): WhatsAppEvent[] {
   };
   const contacts = (value.contacts ?? []).map((c) => parseItem(contactSchema, c));
   const contactOf = (from: string | undefined) => {
-    const found = contacts.find((c) => c.wa_id !== undefined && c.wa_id === from) ?? (contacts.length === 1 ? contacts[0] : undefined);
+    // A sender without a wa_id (a username) takes the only contact there is; otherwise ids must match.
+    const found = from === undefined && contacts.length === 1 ? contacts[0] : contacts.find((c) => c.wa_id === from);
     return found ? { waId: found.wa_id ?? null, name: found.profile?.name ?? null } : null;
   };
 

@@ -6,6 +6,9 @@ import type { Logger } from '../observability/logger';
 import type { WebhookStore } from '../store/webhook-store';
 import type { NodeHandler } from './intake';
 
+/** Where Meta's webhook is served: the Express route and the server's fast path share it. */
+export const WEBHOOK_PATH = '/webhooks/whatsapp';
+
 export interface WhatsAppRoutesDeps {
   verifyToken: string;
   /** The POST handler; framework-free, so the server can also reach it without Express. */

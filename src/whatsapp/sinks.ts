@@ -42,7 +42,9 @@ const RETRIED_CLIENT_ERRORS = new Set([401, 403, 404, 408, 409, 425, 429]);
 export function urlSink(url: string, secret: string, options: { timeoutMs: number }): Sink {
   const { endpoint, authorization } = splitCredentials(url);
   return {
-    target: url,
+    // Recorded with each forward: without the credentials, so rotating a password keeps the backlog
+    // (and the database holds no password).
+    target: endpoint,
     async deliver(job, signal) {
       let response: Response;
       try {
@@ -72,15 +74,32 @@ export function urlSink(url: string, secret: string, options: { timeoutMs: numbe
   };
 }
 
-/** Runs the team's own code on each event, in process; a throw is retried like a failed POST. */
-export function handlerSink(onEvent: (event: WhatsAppEvent) => unknown): Sink {
+/**
+ * Runs the team's own code on each event, in process. A throw, or no answer within `timeoutMs`
+ * (the handler's signal then aborts), is retried like a failed POST.
+ */
+export function handlerSink(
+  onEvent: (event: WhatsAppEvent, signal: AbortSignal) => unknown,
+  options: { timeoutMs: number },
+): Sink {
   return {
     target: 'in-process',
-    async deliver(job) {
+    async deliver(job, stopping) {
+      const signal = AbortSignal.any([stopping, AbortSignal.timeout(options.timeoutMs)]);
+      let onAbort = () => undefined as void;
+      const aborted = new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(signal.reason as Error);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
       try {
-        await onEvent(JSON.parse(job.body) as WhatsAppEvent);
+        await Promise.race([Promise.resolve(onEvent(JSON.parse(job.body) as WhatsAppEvent, signal)), aborted]);
       } catch (error) {
-        throw new ForwardError(`the onEvent handler threw: ${causeOf(error)}`, { permanent: false });
+        throw new ForwardError(`the onEvent handler ${signal.aborted ? 'did not finish' : 'threw'}: ${causeOf(error)}`, {
+          permanent: false,
+        });
+      } finally {
+        // An abort after the handler settled must not reject a promise no one awaits any more.
+        signal.removeEventListener('abort', onAbort);
       }
     },
   };
@@ -90,11 +109,8 @@ export function handlerSink(onEvent: (event: WhatsAppEvent) => unknown): Sink {
 function splitCredentials(url: string): { endpoint: string; authorization?: string } {
   const parsed = new URL(url);
   if (!parsed.username && !parsed.password) return { endpoint: url };
-  const user = decodeURIComponent(parsed.username);
-  const password = decodeURIComponent(parsed.password);
-  parsed.username = '';
-  parsed.password = '';
-  return { endpoint: parsed.toString(), authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  return { endpoint: displayTarget(url), authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
 }
 
 /** Why a fetch failed, in a few words. Read by shape: fetch's errors may come from another realm. */
@@ -106,7 +122,7 @@ function causeOf(error: unknown): string {
   return cause?.code ?? cause?.message ?? message ?? 'unknown error';
 }
 
-/** A target as it may be shown and logged: a URL without the credentials it may carry. */
+/** A target as it is recorded, shown and logged: a URL without the credentials it may carry. */
 export function displayTarget(target: string): string {
   try {
     const url = new URL(target);

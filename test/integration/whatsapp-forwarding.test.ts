@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { startEventReceiver, type EventReceiver } from '../../src/embedded/event-receiver';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
 import { signPayload } from '../../src/whatsapp/sign';
@@ -125,5 +127,54 @@ describe('an in-process onEvent handler', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('changing the forwarding settings', () => {
+  it('keeps the backlog when only the password in FORWARD_URL changes, and never stores the password', async () => {
+    const receiver = await startEventReceiver();
+    const withPassword = (password: string) => receiver.url.replace('http://', `http://hook:${password}@`);
+    receiver.failWith(503);
+    const h = await startHarness({ env: { FORWARD_URL: withPassword('old-password'), FORWARD_SECRET } });
+    try {
+      expect((await h.metaPost(textBatch(2))).status).toBe(200);
+      await eventually(() => (receiver.attempts >= 1 ? true : undefined));
+      await h.stopService();
+      receiver.recover();
+      const again = await startHarness({
+        dataDir: h.dataDir,
+        smtp: h.smtp,
+        twilioApi: h.twilioApi,
+        env: { FORWARD_URL: withPassword('new-password'), FORWARD_SECRET },
+      });
+      try {
+        const got = await receiver.waitForEvents(2);
+        expect(got.map((e) => e.idempotencyKey)).toEqual([0, 1].map((n) => `message:${messageId(n)}`));
+        const database = fs.readFileSync(path.join(h.dataDir, 'wa-onboard.sqlite'));
+        expect(database.includes('old-password')).toBe(false);
+      } finally {
+        await again.service.close();
+      }
+    } finally {
+      await h.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe('an onEvent handler that never finishes', () => {
+  it('is given up on after the timeout and retried, and does not keep the service from stopping', async () => {
+    let calls = 0;
+    const h = await startHarness({
+      forwardTimeoutMs: 50,
+      onEvent: () => {
+        calls++;
+        return new Promise(() => undefined);
+      },
+    });
+    expect((await h.metaPost(fixtureWire('text'))).status).toBe(200);
+    await eventually(() => (calls >= 2 ? true : undefined));
+    expect(h.logs.some((l) => l.includes('the onEvent handler did not finish'))).toBe(true);
+    await h.close(); // resolves: the stop aborts what is in flight
   });
 });

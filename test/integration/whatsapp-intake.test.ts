@@ -65,6 +65,7 @@ describe('event POSTs: POST /webhooks/whatsapp', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]?.body.equals(text)).toBe(true);
     expect(rows[0]?.signed_with).toBe('current');
+    expect(rows[0]?.signature).toBe(signPayload(META.appSecret, text));
   });
 
   it('accepts the escaped wire form whose signature a re-serialised body would not match', async () => {

@@ -380,3 +380,16 @@ describe('loadConfig for the WhatsApp webhook', () => {
     );
   });
 });
+
+describe('FORWARD_URL in production', () => {
+  const withForward = (url: string) => ({ ...PRODUCTION, FORWARD_URL: url, FORWARD_SECRET: 'forward-secret-0123' });
+
+  it('refuses plain http to another host: events hold customers\' messages', () => {
+    const error = problemsOf(withForward('http://hooks.example.com/wa'));
+    expect(error.problems).toEqual([expect.stringMatching(/^FORWARD_URL: must be https in production/)]);
+  });
+
+  it.each(['http://127.0.0.1:9000/events', 'http://localhost/events', 'https://hooks.example.com/wa'])('accepts %s', (url) => {
+    expect(loadConfig(withForward(url), noSecretsExpected).config.forward.urls).toEqual([url]);
+  });
+});

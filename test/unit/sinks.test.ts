@@ -201,21 +201,25 @@ describe('urlSink', () => {
   // displayTarget exists because targets may carry credentials, but fetch refuses any URL with
   // them ("Request cannot be constructed from a URL that includes credentials"): every attempt
   // fails as transient, and the lane is retried forever without one request leaving.
-  it('delivers to a URL with user:pass, sending them as basic auth', async () => {
+  it('delivers to a URL with user:pass, sending them as basic auth, and records the target without them', async () => {
     const withCredentials = receiver.url.replace('http://', 'http://hook-user:s3cret@');
-    await urlSink(withCredentials, SECRET, { timeoutMs: 2_000 }).deliver(JOB, new AbortController().signal);
+    const sink = urlSink(withCredentials, SECRET, { timeoutMs: 2_000 });
+    expect(sink.target).toBe(receiver.url);
+    await sink.deliver(JOB, new AbortController().signal);
     expect(receiver.received[0]?.headers.authorization).toBe(`Basic ${Buffer.from('hook-user:s3cret').toString('base64')}`);
   });
 });
 
+const HANDLER = { timeoutMs: 2_000 };
+
 describe('handlerSink', () => {
   it('is named in-process', () => {
-    expect(handlerSink(() => undefined).target).toBe('in-process');
+    expect(handlerSink(() => undefined, HANDLER).target).toBe('in-process');
   });
 
   it('hands the handler the event, parsed from the stored body', async () => {
     const seen: WhatsAppEvent[] = [];
-    await handlerSink((event) => void seen.push(event)).deliver(JOB, new AbortController().signal);
+    await handlerSink((event) => void seen.push(event), HANDLER).deliver(JOB, new AbortController().signal);
     expect(seen).toEqual([EVENT]);
   });
 
@@ -224,7 +228,7 @@ describe('handlerSink', () => {
     await handlerSink(async () => {
       await new Promise((resolve) => setImmediate(resolve));
       finished = true;
-    }).deliver(JOB, new AbortController().signal);
+    }, HANDLER).deliver(JOB, new AbortController().signal);
     expect(finished).toBe(true);
   });
 
@@ -232,16 +236,29 @@ describe('handlerSink', () => {
     const failure = await failureOf(
       handlerSink(() => {
         throw new Error('CRM is down');
-      }).deliver(JOB, new AbortController().signal),
+      }, HANDLER).deliver(JOB, new AbortController().signal),
     );
     expect(failure.permanent).toBe(false);
     expect(failure.message).toBe('the onEvent handler threw: CRM is down');
   });
 
   it('turns a handler that rejects into a failure to retry', async () => {
-    const failure = await failureOf(handlerSink(() => Promise.reject(new Error('CRM is down'))).deliver(JOB, new AbortController().signal));
+    const failure = await failureOf(handlerSink(() => Promise.reject(new Error('CRM is down')), HANDLER).deliver(JOB, new AbortController().signal));
     expect(failure.permanent).toBe(false);
     expect(failure.message).toMatch(/CRM is down/);
+  });
+
+  it('gives up on a handler that never finishes, aborting its signal, so the event is retried', async () => {
+    let seenSignal: AbortSignal | undefined;
+    const failure = await failureOf(
+      handlerSink((_event, signal) => {
+        seenSignal = signal;
+        return new Promise(() => undefined);
+      }, { timeoutMs: 30 }).deliver(JOB, new AbortController().signal),
+    );
+    expect(failure.permanent).toBe(false);
+    expect(failure.message).toMatch(/^the onEvent handler did not finish/);
+    expect(seenSignal?.aborted).toBe(true);
   });
 });
 

@@ -29,7 +29,7 @@ function only<T>(items: T[]): T {
 }
 
 function record(body: Buffer, receivedAt: Date = T0): InboxRecord {
-  return { receivedAt, body, contentType: 'application/json', signedWith: 'current' };
+  return { receivedAt, body, contentType: 'application/json', signature: 'sha256=' + '0'.repeat(64), signedWith: 'current' };
 }
 
 /** The wire bytes of a status of MESSAGE_ID, at `seconds` (Unix time). */
@@ -336,9 +336,10 @@ describe('overview', () => {
 
     const { forwarding } = await webhooks.overview(TARGETS, 10);
     expect(forwarding).toEqual([
-      { target: HOOK_A, backlog: 1, oldestPendingAt: at(5_000).toISOString(), sent: 1, rejected: 0, expired: 0, lastError: null },
+      { target: HOOK_A, configured: true, backlog: 1, oldestPendingAt: at(5_000).toISOString(), sent: 1, rejected: 0, expired: 0, lastError: null },
       {
         target: HOOK_B,
+        configured: true,
         backlog: 1,
         oldestPendingAt: at(5_000).toISOString(),
         sent: 0,
@@ -347,6 +348,16 @@ describe('overview', () => {
         lastError: 'the target answered HTTP 410',
       },
     ]);
+  });
+
+  it('also lists a target no longer configured that is still owed events', async () => {
+    await receive([fixtureWire('text')]);
+    const { forwarding } = await webhooks.overview([HOOK_A], 10);
+    expect(forwarding.map((f) => [f.target, f.configured, f.backlog])).toEqual([
+      [HOOK_A, true, 1],
+      [HOOK_B, false, 1],
+    ]);
+    expect(await webhooks.pendingTargets()).toEqual(expect.arrayContaining([HOOK_A, HOOK_B]));
   });
 
   it('counts a forward marked sent twice once', async () => {

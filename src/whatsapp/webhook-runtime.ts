@@ -1,0 +1,100 @@
+import type { Config } from '../config';
+import type { Clock } from '../delivery/ports';
+import { exponentialBackoff } from '../delivery/retry-policy';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { GroupCommit } from '../store/group-commit';
+import type { InboxRecord, WebhookStore } from '../store/webhook-store';
+import { WebhookDispatcher } from './dispatcher';
+import type { WhatsAppEvent } from './event';
+import { Forwarder } from './forwarder';
+import { webhookIntake, type NodeHandler } from './intake';
+import { InboxPruner } from './pruner';
+import { handlerSink, urlSink, type Sink } from './sinks';
+
+export interface WebhookOptions {
+  /** Your own code on every event, run like a forwarding target (see ServiceOptions.onEvent). */
+  onEvent?: (event: WhatsAppEvent, signal: AbortSignal) => unknown;
+  /** Delay before forwarding attempt `attempt + 1` (default: 1 s doubling to 5 min). */
+  forwardBackoffMs?: (attempt: number) => number;
+  /** How long a target (or the onEvent handler) has to take an event (default 10 s). */
+  forwardTimeoutMs?: number;
+}
+
+/** The webhook's moving parts: the intake that answers Meta, and the workers behind it. */
+export interface WebhookRuntime {
+  intake: NodeHandler;
+  dispatcher: WebhookDispatcher;
+  forwarder: Forwarder;
+  pruner: InboxPruner;
+  start(): void;
+  /** Dispatch finishes its batch, forwards in flight are cut short (they stay owed). */
+  stop(): Promise<void>;
+}
+
+const defaultBackoff = exponentialBackoff({ baseMs: 1_000, maxMs: 5 * 60_000, maxAttempts: Infinity });
+
+/** Wires intake → inbox (group commit) → dispatcher → forwarder, and the pruner. */
+export function createWebhookRuntime(
+  config: Config,
+  deps: { webhooks: WebhookStore; clock: Clock; logger: Logger; metrics: Metrics; pollMs: number },
+  options: WebhookOptions,
+): WebhookRuntime {
+  const { webhooks, clock, logger, metrics, pollMs } = deps;
+  const timeoutMs = options.forwardTimeoutMs ?? 10_000;
+  const forwarder = new Forwarder({
+    webhooks,
+    sinks: sinksOf(config, options, timeoutMs),
+    clock,
+    logger,
+    metrics,
+    backoffMs: options.forwardBackoffMs ?? ((attempt) => defaultBackoff.delayMs(attempt)),
+    pollMs,
+  });
+  const dispatcher = new WebhookDispatcher({
+    webhooks,
+    targets: forwarder.targets,
+    clock,
+    logger,
+    metrics,
+    onEvents: () => forwarder.kick(),
+    pollMs,
+  });
+  const pruner = new InboxPruner({ webhooks, clock, logger, retentionDays: config.inboxRetentionDays });
+  // Many POSTs arriving together share one transaction and one sync to disk.
+  const inbox = new GroupCommit<InboxRecord>((records) => webhooks.appendToInbox(records));
+  const intake = webhookIntake({
+    appSecrets: config.whatsapp.appSecrets,
+    verifySignatures: config.whatsapp.verifySignatures,
+    store: (record) => inbox.add(record),
+    onStored: () => dispatcher.kick(),
+    clock,
+    logger,
+    metrics,
+  });
+  return {
+    intake,
+    dispatcher,
+    forwarder,
+    pruner,
+    start() {
+      dispatcher.start();
+      forwarder.start();
+      pruner.start();
+    },
+    async stop() {
+      await pruner.stop();
+      await dispatcher.stop();
+      await forwarder.stop();
+    },
+  };
+}
+
+function sinksOf(config: Config, options: WebhookOptions, timeoutMs: number): Sink[] {
+  const sinks: Sink[] = [];
+  if (config.forward.secret) {
+    for (const url of config.forward.urls) sinks.push(urlSink(url, config.forward.secret, { timeoutMs }));
+  }
+  if (options.onEvent) sinks.push(handlerSink(options.onEvent, { timeoutMs }));
+  return sinks;
+}

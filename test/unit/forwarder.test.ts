@@ -1,0 +1,75 @@
+import pino from 'pino';
+import { createMetrics } from '../../src/observability/metrics';
+import { openSqliteStores } from '../../src/store/open-sqlite';
+import type { ForwardJob, WebhookStore } from '../../src/store/webhook-store';
+import { Forwarder } from '../../src/whatsapp/forwarder';
+import { normalizePayload } from '../../src/whatsapp/normalize';
+import type { Sink } from '../../src/whatsapp/sinks';
+import { fixtureWire } from '../helpers/meta-wire';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+
+const TARGET = 'http://127.0.0.1:1/events';
+const now = () => new Date();
+
+let dir: string;
+let stores: ReturnType<typeof openSqliteStores>;
+beforeEach(() => {
+  dir = makeTempDir();
+  stores = openSqliteStores(dir);
+});
+afterEach(async () => {
+  await stores.store.close();
+  removeTempDir(dir);
+});
+
+/** Stores the text fixture and dispatches it: one forward owed to TARGET. */
+async function oneEventOwed(webhooks: WebhookStore): Promise<void> {
+  const body = fixtureWire('text');
+  await webhooks.appendToInbox([{ receivedAt: now(), body, contentType: 'application/json', signature: null, signedWith: 'current' }]);
+  const [item] = await webhooks.pendingInbox(1);
+  const normalized = normalizePayload(body, now());
+  if (!item || !normalized.ok) throw new Error('fixture did not normalise');
+  await webhooks.recordDispatch([{ inboxId: item.id, events: normalized.events }], [TARGET], now());
+}
+
+function forwarderWith(webhooks: WebhookStore, sink: Sink): Forwarder {
+  return new Forwarder({
+    webhooks,
+    sinks: [sink],
+    clock: { now },
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics({ processMetrics: false }),
+    backoffMs: () => 10,
+    pollMs: 60_000,
+  });
+}
+
+describe('the forwarder', () => {
+  it('does not resend an event in a loop when its outcome cannot be stored (a full disk): the lane waits a poll', async () => {
+    await oneEventOwed(stores.webhooks);
+    const failingStore: WebhookStore = {
+      ...stores.webhooks,
+      markForwardSent: () => Promise.reject(new Error('SQLITE_FULL: database or disk is full')),
+    };
+    const delivered: ForwardJob[] = [];
+    const forwarder = forwarderWith(failingStore, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job)) });
+
+    forwarder.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await forwarder.stop();
+
+    // Sent once; the failure to record it does not make the lane send it again and again.
+    expect(delivered).toHaveLength(1);
+  });
+
+  it('sends a lane\'s events in order, each once, when everything works', async () => {
+    await oneEventOwed(stores.webhooks);
+    const delivered: string[] = [];
+    const forwarder = forwarderWith(stores.webhooks, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job.eventId)) });
+    forwarder.start();
+    for (let i = 0; i < 100 && delivered.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await forwarder.stop();
+    expect(delivered).toEqual(['message:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzNzJFQTA4Q0FCMzNFNzFDMDJDNgA=']);
+    expect(await stores.webhooks.nextForwardDueAt([TARGET])).toBeNull();
+  });
+});
