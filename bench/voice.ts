@@ -1,7 +1,7 @@
 // Load on the voice path: signed POST /twilio/voice and /twilio/gather (a new call and code each
 // time, so every request stores a call, a code and its deliveries), against a bare node:http
 // server answering fixed TwiML in the same run. Only 127.0.0.1; bounded by request count.
-// Run: npm run bench            (BENCH_REQUESTS, BENCH_CONCURRENCY to change the load)
+// Run: npm run bench:voice      (BENCH_REQUESTS, BENCH_CONCURRENCY to change the load)
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import twilio from 'twilio';
-import { loadConfig } from '../src/config';
 import { freePort } from '../src/embedded/free-port';
 import { createService } from '../src/service';
+import { BENCH_SECRETS, benchConfig, machine, markdownTable, mib } from './common';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const AUTH_TOKEN = 'b'.repeat(32);
+const AUTH_TOKEN = BENCH_SECRETS.TWILIO_AUTH_TOKEN;
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 interface Result {
@@ -63,21 +63,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-bench-'));
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const { config } = loadConfig(
-    {
-      // Local mode with every secret set and no recipients: the signature check is on, and no
-      // delivery competes with the request path being measured.
-      PUBLIC_URL: publicUrl,
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN: 'bench-admin-token-0123456789',
-      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_PHONE_NUMBER: '+15005550006',
-    },
-    () => {
-      throw new Error('unused');
-    },
-  );
+  const config = benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: publicUrl });
   const service = createService(config, { logger: pino({ level: 'silent' }) });
   await service.listen(port, '127.0.0.1');
 
@@ -113,11 +99,12 @@ async function main(): Promise<void> {
 
   const floor = results[0] as Result;
   const lines = [
-    `node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}; ${REQUESTS} requests, concurrency ${CONCURRENCY}`,
-    '| target | req/s | p50 ms | p99 ms | throughput vs bare |',
-    '| --- | --- | --- | --- | --- |',
-    ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.rps / floor.rps).toFixed(2)} |`),
-    `rss after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+    `${machine()}; ${REQUESTS} requests, concurrency ${CONCURRENCY}`,
+    markdownTable(
+      ['target', 'req/s', 'p50 ms', 'p99 ms', 'throughput vs bare'],
+      results.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), (r.rps / floor.rps).toFixed(2)]),
+    ),
+    `rss after the run: ${mib(process.memoryUsage().rss)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   agent.destroy();
