@@ -15,6 +15,9 @@ export class SqliteInbox implements SyncOf<InboxPart> {
   private readonly insertForward: Database.Statement;
   private readonly statusOf: Database.Statement<[string], StatusMark>;
   private readonly saveStatus: Database.Statement;
+  private readonly pending: Database.Statement<[number], { id: number; received_at: number; body: Buffer }>;
+  private readonly markInvalid: Database.Statement;
+  private readonly markDispatched: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.counters = new SqliteCounters(db);
@@ -29,6 +32,14 @@ export class SqliteInbox implements SyncOf<InboxPart> {
       `INSERT INTO webhook_forwards (event_id, target, lane, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)`,
     );
     this.statusOf = db.prepare(`SELECT status, timestamp FROM message_statuses WHERE message_id = ?`);
+    this.pending = db.prepare(`SELECT id, received_at, body FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT ?`);
+    this.markInvalid = db.prepare(
+      `UPDATE webhook_inbox SET state = 'invalid', problem = ?, dispatched_at = ? WHERE id = ? AND state = 'pending'`,
+    );
+    this.markDispatched = db.prepare(
+      `UPDATE webhook_inbox SET state = 'dispatched', events = ?, duplicates = ?, dispatched_at = ?
+       WHERE id = ? AND state = 'pending'`,
+    );
     this.saveStatus = db.prepare(
       `INSERT INTO message_statuses (message_id, status, timestamp, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, timestamp = excluded.timestamp,
@@ -44,21 +55,13 @@ export class SqliteInbox implements SyncOf<InboxPart> {
   }
 
   pendingInbox(limit: number): InboxItem[] {
-    const rows = this.db
-      .prepare(`SELECT id, received_at, body FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT ?`)
-      .all(limit) as Array<{ id: number; received_at: number; body: Buffer }>;
+    const rows = this.pending.all(limit);
     return rows.map((r) => ({ id: r.id, receivedAt: new Date(r.received_at), body: r.body }));
   }
 
   recordDispatch(outcomes: DispatchOutcome[], targets: string[], now: Date): DispatchSummary {
-    const markInvalid = this.db.prepare(
-      `UPDATE webhook_inbox SET state = 'invalid', problem = ?, dispatched_at = ? WHERE id = ? AND state = 'pending'`,
-    );
-    const markDispatched = this.db.prepare(
-      `UPDATE webhook_inbox SET state = 'dispatched', events = ?, duplicates = ?, dispatched_at = ?
-       WHERE id = ? AND state = 'pending'`,
-    );
-    return this.db.transaction((): DispatchSummary => {
+    const { markInvalid, markDispatched } = this;
+    const dispatch = this.db.transaction((): DispatchSummary => {
       const created: WhatsAppEvent[] = [];
       let duplicates = 0;
       let invalid = 0;
@@ -85,7 +88,17 @@ export class SqliteInbox implements SyncOf<InboxPart> {
       this.counters.bump('events', created.length);
       this.counters.bump('duplicates', duplicates);
       return { created, duplicates, invalid };
-    })();
+    });
+    // Dispatch is rebuilt from the inbox, whose rows were synced before Meta got its 200: its own
+    // commit need not wait for the disk. WAL keeps it safe from a crash of the process, and the
+    // next synced commit makes it durable. After a power cut, what was lost is dispatched again
+    // (events deduplicated, forwards at least once).
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return dispatch();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   recordVerification(at: Date): void {
