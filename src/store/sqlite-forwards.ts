@@ -74,10 +74,7 @@ export class SqliteForwards implements SyncOf<ForwardsPart> {
   }
 
   pendingTargets(): string[] {
-    const rows = this.db.prepare(`SELECT DISTINCT target FROM webhook_forwards WHERE status = 'pending'`).all() as Array<{
-      target: string;
-    }>;
-    return rows.map((r) => r.target);
+    return pendingTargetsIn(this.db);
   }
 
   nextForwardDueAt(targets: string[]): Date | null {
@@ -99,6 +96,14 @@ export class SqliteForwards implements SyncOf<ForwardsPart> {
       if (row) this.counters.bump(`${end.status}:${row.target}`);
     })();
   }
+}
+
+/** Every target with forwards pending, configured or not. */
+export function pendingTargetsIn(db: Database.Database): string[] {
+  const rows = db.prepare(`SELECT DISTINCT target FROM webhook_forwards WHERE status = 'pending'`).all() as Array<{
+    target: string;
+  }>;
+  return rows.map((r) => r.target);
 }
 
 function toJob(row: ForwardRow): ForwardJob {

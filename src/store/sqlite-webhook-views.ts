@@ -3,6 +3,7 @@ import type { WhatsAppEvent } from '../whatsapp/event';
 import { displayTarget } from '../whatsapp/sinks';
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './sqlite-counters';
+import { pendingTargetsIn } from './sqlite-forwards';
 import type { FailureView, ForwardingView, PruneCounts, WebhookOverview, WebhookStore } from './webhook-store';
 
 type ViewsPart = Pick<WebhookStore, 'overview' | 'latestEvents' | 'prune'>;
@@ -33,7 +34,7 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
         duplicates: count('duplicates'),
       },
       // Configured targets, and any other one that is still owed events (FORWARD_URL changed).
-      forwarding: [...new Set([...targets, ...this.pendingTargets()])].map((t) => this.forwarding(t, targets.includes(t))),
+      forwarding: [...new Set([...targets, ...pendingTargetsIn(this.db)])].map((t) => this.forwarding(t, targets.includes(t))),
       failures: this.failures(failureLimit),
     };
   }
@@ -75,13 +76,6 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
       const done = events < PRUNE_CHUNK && inbox < PRUNE_CHUNK && statuses < PRUNE_CHUNK;
       return { inbox, events, expiredForwards, done };
     })();
-  }
-
-  private pendingTargets(): string[] {
-    const rows = this.db.prepare(`SELECT DISTINCT target FROM webhook_forwards WHERE status = 'pending'`).all() as Array<{
-      target: string;
-    }>;
-    return rows.map((r) => r.target);
   }
 
   private forwarding(target: string, configured: boolean): ForwardingView {
