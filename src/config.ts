@@ -44,6 +44,21 @@ export interface Config {
   };
   /** How long stored payloads and dedupe keys are kept: longer than Meta's 7-day retries. */
   inboxRetentionDays: number;
+  /** Meta's Graph API, for the `wa-onboard meta` and `doctor` commands; the service never calls it. */
+  meta: MetaSettings;
+}
+
+/** What the command needs to drive Meta's onboarding API; each id is null until set. */
+export interface MetaSettings {
+  /** A system user's token with whatsapp_business_management (and _messaging) permissions. */
+  accessToken: string | null;
+  appId: string | null;
+  wabaId: string | null;
+  phoneNumberId: string | null;
+  /** Without a trailing slash, e.g. https://graph.facebook.com. */
+  graphUrl: string;
+  /** Such as v26.0. */
+  graphVersion: string;
 }
 
 /**
@@ -62,6 +77,10 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>;
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+const GRAPH_ID = /^\d{5,20}$/;
+
+/** A Graph API version Meta supports now (v26.0 came out in 2026; each lives about two years). */
+export const DEFAULT_GRAPH_VERSION = 'v26.0';
 const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
 
 const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -118,6 +137,15 @@ const schema = z.object({
       .min(8, 'must be at least 8: Meta redelivers for up to 7 days')
       .max(3650)
       .default(14),
+  ),
+  META_ACCESS_TOKEN: optional(z.string().regex(/^\S{20,}$/, "must be a system user's access token, without spaces")),
+  META_APP_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric app id (App settings > Basic)')),
+  META_WABA_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric WhatsApp Business Account id')),
+  META_PHONE_NUMBER_ID: optional(z.string().regex(GRAPH_ID, "must be the numeric phone number id (not the number itself)")),
+  META_GRAPH_URL: z.preprocess(blankIsUnset, z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com')),
+  META_GRAPH_VERSION: z.preprocess(
+    blankIsUnset,
+    z.string().regex(/^v\d+\.\d+$/, 'must be a Graph API version such as v26.0').default(DEFAULT_GRAPH_VERSION),
   ),
   LOG_LEVEL: z.preprocess(
     blankIsUnset,
@@ -281,6 +309,14 @@ function build(e: Parsed, mode: Config['mode'], options = { smsViaTwilio: true }
     },
     forward: { urls: e.FORWARD_URL, secret: e.FORWARD_SECRET ?? null },
     inboxRetentionDays: e.INBOX_RETENTION_DAYS,
+    meta: {
+      accessToken: e.META_ACCESS_TOKEN ?? null,
+      appId: e.META_APP_ID ?? null,
+      wabaId: e.META_WABA_ID ?? null,
+      phoneNumberId: e.META_PHONE_NUMBER_ID ?? null,
+      graphUrl: e.META_GRAPH_URL.replace(/\/+$/, ''),
+      graphVersion: e.META_GRAPH_VERSION,
+    },
   };
 }
 

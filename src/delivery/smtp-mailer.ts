@@ -11,7 +11,7 @@ export function createSmtpMailer(options: {
   from: string;
   /** Milliseconds to connect, to be greeted, and of silence mid-conversation. */
   timeouts?: { connectionMs: number; greetingMs: number; socketMs: number };
-}): Mailer & { close(): void } {
+}): Mailer & { close(): void; verify(): Promise<void> } {
   const timeouts = options.timeouts ?? { connectionMs: 10_000, greetingMs: 10_000, socketMs: 30_000 };
   const transport = nodemailer.createTransport({
     url: options.url,
@@ -26,6 +26,10 @@ export function createSmtpMailer(options: {
       } catch (error) {
         throw classifySmtpError(error);
       }
+    },
+    /** Connects and logs in without sending: what `wa-onboard doctor` checks. */
+    async verify() {
+      await transport.verify();
     },
     close: () => transport.close(),
   };

@@ -1,6 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Arrivals } from './arrivals';
+import {
+  answerNumberRoute,
+  sameSecret,
+  seedNumber,
+  twilioError,
+  type FakeNumber,
+  type FakeNumberSeed,
+  type FakeTwilioRequest,
+  type NumberRoutesState,
+} from './fake-twilio-numbers';
+
+export type { FakeCapabilities, FakeNumber, FakeNumberSeed, FakeTwilioRequest } from './fake-twilio-numbers';
 
 /** An SMS as the fake Messages API accepted it. */
 export interface ReceivedSms {
@@ -29,20 +41,53 @@ export interface FakeTwilioApi {
   /** Drops what is left of the script: every request is answered 201 again. */
   clearScript(): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedSms[]>;
+  /** The account's numbers: the live state, changed in place by number updates. */
+  numbers: FakeNumber[];
+  /** Every request outside the Messages API (account, numbers, services), whatever it was answered. */
+  requests: FakeTwilioRequest[];
   close(): Promise<void>;
+}
+
+/** What the account holds besides the Messages API. */
+export interface FakeTwilioOptions {
+  /** Numbers on the account, for IncomingPhoneNumbers. */
+  numbers?: FakeNumberSeed[];
+  /** Messaging Service sids that `GET /v1/Services/{sid}` knows. */
+  messagingServiceSids?: string[];
 }
 
 /**
  * Twilio's Messages API, as far as wa-onboard uses it, over real HTTP on loopback: it checks the
  * basic auth (AccountSid:AuthToken) and answers with Twilio's JSON shapes, errors included, so the
- * real twilio client can be pointed at it through TWILIO_API_BASE_URL.
+ * real twilio client can be pointed at it through TWILIO_API_BASE_URL. It also plays the account,
+ * its IncomingPhoneNumbers (list, fetch, update) and Messaging Services (fetch), for setting the
+ * number's voice webhook; the script applies to Messages only.
  */
-export async function startFakeTwilioApi(account: { accountSid: string; authToken: string }): Promise<FakeTwilioApi> {
+export async function startFakeTwilioApi(
+  account: { accountSid: string; authToken: string },
+  options: FakeTwilioOptions = {},
+): Promise<FakeTwilioApi> {
   const messages = new Arrivals<ReceivedSms>('SMS');
   const scripted: ScriptedAnswer[] = [];
   let attempts = 0;
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
   const messagesPath = `/2010-04-01/Accounts/${account.accountSid}/Messages.json`;
+  const state: NumberRoutesState = {
+    accountSid: account.accountSid,
+    numbers: (options.numbers ?? []).map(seedNumber),
+    messagingServiceSids: [...(options.messagingServiceSids ?? [])],
+  };
+  const requests: FakeTwilioRequest[] = [];
+  const isAuthorized = (req: http.IncomingMessage) => sameSecret(req.headers.authorization ?? '', expectedAuth);
+
+  // Recorded before the auth check, so a test sees even a request that was refused.
+  const answerOther = (req: http.IncomingMessage, rawForm: string) => {
+    const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    const form = new URLSearchParams(rawForm);
+    requests.push({ method: req.method ?? '', path: url.pathname, form: Object.fromEntries(form) });
+    if (!isAuthorized(req)) return twilioError(401, 20003, 'Authenticate');
+    return answerNumberRoute(state, req.method ?? '', url, form) ?? twilioError(404, 20404, 'The requested resource was not found');
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -51,10 +96,16 @@ export async function startFakeTwilioApi(account: { accountSid: string; authToke
       const send = (status: number, body: object) => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };
-      const error = (status: number, code: number, message: string) =>
-        send(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
-      if (req.headers.authorization !== expectedAuth) return error(401, 20003, 'Authenticate');
-      if (req.method !== 'POST' || req.url !== messagesPath) return error(404, 20404, 'The requested resource was not found');
+      const error = (status: number, code: number, message: string) => {
+        const answer = twilioError(status, code, message);
+        send(answer.status, answer.body);
+      };
+      if (req.url !== messagesPath) {
+        const answer = answerOther(req, Buffer.concat(chunks).toString('utf8'));
+        return send(answer.status, answer.body);
+      }
+      if (!isAuthorized(req)) return error(401, 20003, 'Authenticate');
+      if (req.method !== 'POST') return error(404, 20404, 'The requested resource was not found');
       attempts++;
       const answer = scripted.shift();
       if (answer && answer.status >= 300) return error(answer.status, answer.code ?? answer.status, answer.message ?? 'scripted error');
@@ -89,6 +140,8 @@ export async function startFakeTwilioApi(account: { accountSid: string; authToke
     script: (answers) => scripted.push(...answers),
     clearScript: () => scripted.splice(0),
     waitForMessages: (count, timeoutMs) => messages.waitFor(count, timeoutMs),
+    numbers: state.numbers,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -37,6 +37,8 @@ export class CallFlow {
   /** `POST /twilio/voice`: start (or continue) listening. */
   async answer(params: TwilioCallParams, listen: number): Promise<string> {
     const { store, clock, plan, recipients } = this.deps;
+    // A doctor's probe gets the very TwiML a call gets, and no record or missed-call notice.
+    if (params.WaOnboardProbe) return listenTwiml(plan, listen);
     const now = clock.now();
     await store.recordCall(callOf(params), now);
     if (listen === 1) {

@@ -14,6 +14,11 @@ export const twilioCallParams = z.looseObject({
   RecordingUrl: z.string().optional(),
   TranscriptionText: z.string().optional(),
   TranscriptionStatus: z.string().optional(),
+  /**
+   * Set by `wa-onboard doctor` (never by Twilio): a rehearsal of the answer that must leave no call
+   * behind. It is covered by the signature, so only a holder of the auth token can send it.
+   */
+  WaOnboardProbe: z.string().optional(),
 });
 
 export type TwilioCallParams = z.infer<typeof twilioCallParams>;

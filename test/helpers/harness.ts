@@ -28,6 +28,8 @@ export const FAST_RETRY: RetryPolicy = exponentialBackoff({ baseMs: 30, maxMs: 2
 export interface Harness {
   service: Service;
   config: Config;
+  /** The environment the service was configured from: what the command reads too. */
+  env: Env;
   url: string;
   smtp: LocalSmtpServer;
   twilioApi: FakeTwilioApi;
@@ -67,6 +69,8 @@ export interface HarnessOptions {
   clock?: ServiceOptions['clock'];
   forwardBackoffMs?: ServiceOptions['forwardBackoffMs'];
   forwardTimeoutMs?: number;
+  /** The port to listen on (default: any free one); with PUBLIC_URL set to it, the service is reachable at its public URL. */
+  port?: number;
 }
 
 /** The real service with its real parts on loopback: SQLite in a temp folder, SMTP, Twilio's API. */
@@ -81,25 +85,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       done();
     },
   });
+  const env: Env = {
+    NODE_ENV: 'production',
+    PUBLIC_URL,
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN,
+    TWILIO_ACCOUNT_SID: ACCOUNT.accountSid,
+    TWILIO_AUTH_TOKEN: ACCOUNT.authToken,
+    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_API_BASE_URL: twilioApi.url,
+    NOTIFY_EMAIL_TO: 'team@example.com',
+    NOTIFY_SMS_TO: '+15005550001',
+    SMTP_URL: smtp.url,
+    EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+    LOG_LEVEL: 'trace',
+    WHATSAPP_VERIFY_TOKEN: META.verifyToken,
+    WHATSAPP_APP_SECRET: META.appSecret,
+    ...options.env,
+  };
   const { config } = loadConfig(
-    {
-      NODE_ENV: 'production',
-      PUBLIC_URL,
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN,
-      TWILIO_ACCOUNT_SID: ACCOUNT.accountSid,
-      TWILIO_AUTH_TOKEN: ACCOUNT.authToken,
-      TWILIO_PHONE_NUMBER: OUR_NUMBER,
-      TWILIO_API_BASE_URL: twilioApi.url,
-      NOTIFY_EMAIL_TO: 'team@example.com',
-      NOTIFY_SMS_TO: '+15005550001',
-      SMTP_URL: smtp.url,
-      EMAIL_FROM: 'wa-onboard <onboard@example.com>',
-      LOG_LEVEL: 'trace',
-      WHATSAPP_VERIFY_TOKEN: META.verifyToken,
-      WHATSAPP_APP_SECRET: META.appSecret,
-      ...options.env,
-    },
+    env,
     () => {
       throw new Error('tests set every secret');
     },
@@ -116,7 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       forwardBackoffMs: options.forwardBackoffMs ?? ((attempt) => Math.min(200, 20 * 2 ** attempt)),
       forwardTimeoutMs: options.forwardTimeoutMs,
     });
-    const { url } = await service.listen(0, '127.0.0.1');
+    const { url } = await service.listen(options.port ?? 0, '127.0.0.1');
     return { service, url };
   };
   let running = await start();
@@ -129,6 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return running.url;
     },
     config,
+    env,
     smtp,
     twilioApi,
     dataDir,

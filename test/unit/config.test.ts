@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig, type Env, type LocalSecrets } from '../../src/config';
+import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, type Env, type LocalSecrets } from '../../src/config';
 
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'a1b2c3d4'.repeat(4);
@@ -91,6 +91,14 @@ describe('loadConfig in production', () => {
       },
       forward: { urls: [], secret: null },
       inboxRetentionDays: 14,
+      meta: {
+        accessToken: null,
+        appId: null,
+        wabaId: null,
+        phoneNumberId: null,
+        graphUrl: 'https://graph.facebook.com',
+        graphVersion: DEFAULT_GRAPH_VERSION,
+      },
     });
     expect(notices).toEqual([]);
   });
@@ -391,5 +399,42 @@ describe('FORWARD_URL in production', () => {
 
   it.each(['http://127.0.0.1:9000/events', 'http://localhost/events', 'https://hooks.example.com/wa'])('accepts %s', (url) => {
     expect(loadConfig(withForward(url), noSecretsExpected).config.forward.urls).toEqual([url]);
+  });
+});
+
+describe("Meta's settings (for the wa-onboard command)", () => {
+  it('are optional for the service', () => {
+    expect(loadConfig(PRODUCTION, noSecretsExpected).config.meta.accessToken).toBeNull();
+  });
+
+  it('reads the token, the ids, the Graph URL without its trailing slash, and the version', () => {
+    const { config } = loadConfig(
+      {
+        ...PRODUCTION,
+        META_ACCESS_TOKEN: 'EAAG-system-user-token-0123456789',
+        META_APP_ID: '1234567890123',
+        META_WABA_ID: '102290129340398',
+        META_PHONE_NUMBER_ID: '106540352242922',
+        META_GRAPH_URL: 'http://127.0.0.1:9999/',
+        META_GRAPH_VERSION: 'v25.0',
+      },
+      noSecretsExpected,
+    );
+    expect(config.meta).toEqual({
+      accessToken: 'EAAG-system-user-token-0123456789',
+      appId: '1234567890123',
+      wabaId: '102290129340398',
+      phoneNumberId: '106540352242922',
+      graphUrl: 'http://127.0.0.1:9999',
+      graphVersion: 'v25.0',
+    });
+  });
+
+  it('refuses a phone number in place of its id, and a version without its v', () => {
+    const { problems } = problemsOf({ ...PRODUCTION, META_PHONE_NUMBER_ID: '+15005550006', META_GRAPH_VERSION: '26.0' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^META_PHONE_NUMBER_ID: must be the numeric phone number id/) as string,
+      expect.stringMatching(/^META_GRAPH_VERSION: must be a Graph API version such as v26\.0/) as string,
+    ]);
   });
 });

@@ -1,0 +1,69 @@
+import { SAMPLE_PHONE_NUMBER_ID, SAMPLE_WABA_ID, checkSubscription, postToWebhook } from '../../embedded/simulated-meta-webhook';
+import { samplePayload, type SampleEventName } from '../../embedded/sample-webhook-events';
+import { digitsOf } from '../../meta/phone-number';
+import type { WhatsAppEvent } from '../../whatsapp/event';
+import { cliConfig, serviceApiFor, serviceUrlOf } from '../context';
+import { createWaiter } from '../progress';
+import type { CommandContext } from './command-context';
+
+export interface SimulateWebhookOptions {
+  event: SampleEventName;
+  /** Only Meta's subscription check (the GET), no event. */
+  challenge?: boolean;
+  url?: string;
+  /** Seconds to wait for the event to be dispatched. */
+  wait: number;
+}
+
+/**
+ * `wa-onboard simulate webhook`: plays Meta's part against a running service. The subscription
+ * check with our verify token, or one sample event signed with the app secret; then, through the
+ * admin API, what the service made of it. Forwarding targets receive the event like any other.
+ */
+export async function simulateWebhookCommand({ env, out, io }: CommandContext, options: SimulateWebhookOptions): Promise<number> {
+  const config = cliConfig(env);
+  const serviceUrl = serviceUrlOf(config, options.url);
+  if (options.challenge) {
+    const { status, echoed } = await checkSubscription(serviceUrl, config.whatsapp.verifyToken);
+    const ok = status === 200 && echoed;
+    out.mark(ok ? 'pass' : 'fail', `GET ${serviceUrl}/webhooks/whatsapp?hub.mode=subscribe...`, ok ? '200, the challenge came back as sent' : `answered ${status}`, ok ? undefined : status === 403 ? 'Use the same WHATSAPP_VERIFY_TOKEN as the service.' : "Read the service's log.");
+    out.result({ ok, status, echoed });
+    return ok ? 0 : 1;
+  }
+
+  const api = serviceApiFor(config, options.url);
+  const before = new Set((await api.events(100)).map((e) => e.id));
+  const body = samplePayload(options.event, {
+    wabaId: config.meta.wabaId ?? SAMPLE_WABA_ID,
+    phoneNumberId: config.meta.phoneNumberId ?? SAMPLE_PHONE_NUMBER_ID,
+    displayPhoneNumber: digitsOf(config.twilio.phoneNumber),
+    at: new Date(),
+  });
+  const res = await postToWebhook(serviceUrl, config.whatsapp.appSecrets[0] ?? '', body);
+  const accepted = res.status === 200;
+  out.mark(accepted ? 'pass' : 'fail', `POST ${serviceUrl}/webhooks/whatsapp (${options.event}, ${body.length} bytes, signed)`, `answered ${res.status}`, accepted ? undefined : res.status === 401 ? 'Use the same WHATSAPP_APP_SECRET as the service.' : "Read the service's log.");
+  if (!accepted) {
+    out.result({ ok: false, status: res.status });
+    return 1;
+  }
+  const wait = createWaiter({ stream: io.stderr, pollMs: io.pollMs ?? 500, quiet: out.json });
+  const events = await wait('waiting for the service to dispatch it', options.wait * 1000, async () => {
+    const fresh = (await api.events(100)).filter((e) => !before.has(e.id));
+    return fresh.length > 0 ? fresh : undefined;
+  });
+  if (!events) {
+    out.mark('fail', 'The event was stored but not dispatched in time', undefined, 'See GET /api/webhook for the backlog and the service\'s log.');
+    out.result({ ok: false, status: res.status, events: [] });
+    return 1;
+  }
+  for (const event of events) describeEvent(out, event);
+  out.result({ ok: true, status: res.status, events });
+  return 0;
+}
+
+function describeEvent(out: CommandContext['out'], event: WhatsAppEvent): void {
+  out.mark('pass', `Dispatched: ${event.kind} ${event.type}`, `${event.field}, phone number id ${event.phoneNumberId ?? '-'}, event ${event.id}`);
+  for (const error of event.errors ?? []) {
+    out.line(`    error ${error.code ?? '?'}: ${error.meaning} ${out.dim(`what to do: ${error.action}`)}`);
+  }
+}

@@ -1,0 +1,120 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../config';
+import { SAMPLE_EVENT_NAMES, type SampleEventName } from '../embedded/sample-webhook-events';
+import { STEP_NAMES, type StepName } from '../meta/onboarding';
+import { doctorCommand } from './commands/doctor';
+import type { CommandContext } from './commands/command-context';
+import { metaVerifyCommand, type MetaVerifyOptions } from './commands/meta-verify';
+import { simulateCallCommand, type SimulateCallOptions } from './commands/simulate-call';
+import { simulateWebhookCommand, type SimulateWebhookOptions } from './commands/simulate-webhook';
+import { twilioConnectCommand, type TwilioConnectOptions } from './commands/twilio-connect';
+import type { CliIo } from './io';
+import { createOutput } from './output';
+import { describeFailure } from './describe-failure';
+
+/** Exit codes: 0 success, 1 a check or step failed, 2 a usage error, 78 invalid configuration (sysexits EX_CONFIG). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
+
+/**
+ * Runs `wa-onboard <argv>` and resolves with its exit code. Never calls `process.exit` and never
+ * reads `process.env`: the entry point passes both in, so tests run it in-process.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('wa-onboard');
+  // Set before any subcommand is added: commander copies these settings into each of them.
+  program
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .description("Check a deployment, connect the Twilio number, rehearse Meta's call and webhook, and drive Meta's onboarding API.")
+    .option('--json', 'print one JSON document on stdout instead of lines')
+    .option('--no-color', 'never colour the output (colour is used on a terminal only)')
+    .showHelpAfterError('(run with --help for usage)');
+
+  const action =
+    <O>(run: (ctx: CommandContext, options: O) => Promise<number>) =>
+    async (options: O, command: Command) => {
+      const globals = command.optsWithGlobals<{ json?: boolean; color?: boolean }>();
+      const out = createOutput({ stdout: io.stdout, env: io.env, json: globals.json === true, color: globals.color !== false });
+      try {
+        exitCode = await run({ env: io.env, out, io }, options);
+      } catch (error) {
+        const failure = describeFailure(error);
+        out.mark('fail', failure.message, undefined, failure.fix);
+        out.result({ ok: false, error: failure.message, problems: failure.problems });
+        exitCode = error instanceof ConfigError ? EXIT.config : EXIT.failed;
+      }
+    };
+
+  program
+    .command('doctor')
+    .description('check everything a verification call and the webhook need; change nothing')
+    .action(action(doctorCommand));
+
+  const twilio = program.command('twilio').description("the Twilio number's settings");
+  twilio
+    .command('connect')
+    .description("point the number's voice webhook at {PUBLIC_URL}/twilio/voice (POST)")
+    .option('--dry-run', 'show the change without making it')
+    .option('--force', 'also clear a voice application that overrides the voice URL')
+    .action(action<TwilioConnectOptions>(twilioConnectCommand));
+
+  const simulate = program.command('simulate').description("play Twilio's or Meta's part against a running service");
+  simulate
+    .command('call')
+    .description("Meta's verification call as Twilio delivers it, signed with the auth token; reports what was heard and delivered")
+    .addOption(new Option('--speech <text>', 'what the robot says (default: a made-up 6-digit code, twice)').conflicts('digits'))
+    .option('--digits <digits>', 'key in digits instead of speaking', digitsArgument)
+    .option('--url <url>', 'where the service listens, if not at PUBLIC_URL (signatures stay made for PUBLIC_URL)')
+    .option('--from <e164>', "the caller's number", '+16505550100')
+    .option('--wait <seconds>', 'how long to wait for the deliveries', secondsArgument, 30)
+    .action(action<SimulateCallOptions>(simulateCallCommand));
+  simulate
+    .command('webhook')
+    .description("Meta's webhook: one sample event signed with the app secret, or the subscription check")
+    .addOption(new Option('--event <name>', 'the sample event').choices(SAMPLE_EVENT_NAMES).default('text' satisfies SampleEventName))
+    .option('--challenge', "only the subscription check (GET with hub.challenge and our verify token)")
+    .option('--url <url>', 'where the service listens, if not at PUBLIC_URL')
+    .option('--wait <seconds>', 'how long to wait for the event to be dispatched', secondsArgument, 15)
+    .action(action<SimulateWebhookOptions>(simulateWebhookCommand));
+
+  const meta = program.command('meta').description("Meta's Graph API for onboarding");
+  meta
+    .command('verify')
+    .description('request the code by voice, wait for the service to hear it, verify, register, subscribe, set the webhook, wait for CONNECTED')
+    .addOption(new Option('--from <step>', 'resume at this step').choices(STEP_NAMES))
+    .option('--waba-id <id>', 'the WhatsApp Business Account (default META_WABA_ID)')
+    .option('--verified-name <name>', 'add the number to the WABA with this display name when it is not there yet')
+    .option('--language <tag>', "the language of Meta's call, such as en_US (default VOICE_LANGUAGE)")
+    .option('--pin <digits>', 'the two-step verification PIN to register with (default: a new one, shown once)', pinArgument)
+    .option('--code <digits>', 'a code you already have: skip the call', digitsArgument)
+    .addOption(new Option('--webhook <where>', 'app: the app subscription (needs META_APP_ID); number: an override on the number').choices(['app', 'number']))
+    .option('--url <url>', 'where the service listens, to read the code it hears (default PUBLIC_URL)')
+    .option('--timeout <seconds>', 'how long to wait for the code', secondsArgument, 300)
+    .option('--connect-timeout <seconds>', 'how long to wait for CONNECTED', secondsArgument, 120)
+    .action(action<MetaVerifyOptions & { from?: StepName }>(metaVerifyCommand));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw error;
+  }
+}
+
+function secondsArgument(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 86400');
+  return n;
+}
+
+function digitsArgument(value: string): string {
+  if (!/^\d{4,10}$/.test(value)) throw new InvalidArgumentError('must be 4 to 10 digits');
+  return value;
+}
+
+function pinArgument(value: string): string {
+  if (!/^\d{6}$/.test(value)) throw new InvalidArgumentError('must be exactly 6 digits');
+  return value;
+}

@@ -1,0 +1,38 @@
+import type { Waiter } from '../meta/onboarding';
+import type { OutputStream } from './io';
+
+/**
+ * Waits by polling, and shows that it is waiting: on a terminal a line that counts the elapsed
+ * time in place; elsewhere (CI logs, pipes) a line at the start and one every 30 seconds.
+ */
+export function createWaiter(options: { stream: OutputStream; pollMs: number; quiet: boolean }): Waiter {
+  return async <T>(label: string, timeoutMs: number, check: () => Promise<T | undefined>) => {
+    const started = Date.now();
+    const limit = clock(timeoutMs);
+    const tty = options.stream.isTTY === true && !options.quiet;
+    let lastNote = started;
+    if (!tty && !options.quiet) options.stream.write(`  ${label} (up to ${limit})...\n`);
+    try {
+      for (;;) {
+        const found = await check();
+        if (found !== undefined) return found;
+        const elapsed = Date.now() - started;
+        if (elapsed >= timeoutMs) return undefined;
+        if (tty) options.stream.write(`\r\x1b[2K  ${label}... ${clock(elapsed)} of ${limit}`);
+        else if (!options.quiet && Date.now() - lastNote >= 30_000) {
+          lastNote = Date.now();
+          options.stream.write(`  still waiting: ${clock(elapsed)} of ${limit}\n`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollMs, timeoutMs - elapsed)));
+      }
+    } finally {
+      if (tty) options.stream.write('\r\x1b[2K');
+    }
+  };
+}
+
+/** 75000 → "1:15". */
+export function clock(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,11 @@
+/**
+ * Why a `fetch` threw, in a few words: "no answer in time", or the network error's code
+ * (ECONNREFUSED, ENOTFOUND, ...) that undici hides in `cause`. Read by shape, not `instanceof`:
+ * fetch's errors can come from another realm (a test runner's sandbox, for one).
+ */
+export function whyFetchFailed(error: unknown): string {
+  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: { code?: string; errors?: Array<{ code?: string }> } };
+  if (name === 'TimeoutError') return 'no answer in time';
+  // Several addresses tried (IPv4 and IPv6): an AggregateError holds each one's code.
+  return cause?.code ?? cause?.errors?.[0]?.code ?? message ?? String(error);
+}
