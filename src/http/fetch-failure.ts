@@ -4,8 +4,9 @@
  * fetch's errors can come from another realm (a test runner's sandbox, for one).
  */
 export function whyFetchFailed(error: unknown): string {
-  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: { code?: string; errors?: Array<{ code?: string }> } };
+  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
   if (name === 'TimeoutError') return 'no answer in time';
   // Several addresses tried (IPv4 and IPv6): an AggregateError holds each one's code.
-  return cause?.code ?? cause?.errors?.[0]?.code ?? message ?? String(error);
+  // Refusals without a code ("bad port") say why in the cause's message.
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? message ?? String(error);
 }
