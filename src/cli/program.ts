@@ -85,7 +85,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .addOption(new Option('--from <step>', 'resume at this step').choices(STEP_NAMES))
     .option('--waba-id <id>', 'the WhatsApp Business Account (default META_WABA_ID)')
     .option('--verified-name <name>', 'add the number to the WABA with this display name when it is not there yet')
-    .option('--language <tag>', "the language of Meta's call, such as en_US (default VOICE_LANGUAGE)")
+    .option('--language <tag>', "the language of Meta's call, such as en_US (default VOICE_LANGUAGE)", languageArgument)
     .option('--pin <digits>', 'the two-step verification PIN to register with (default: a new one, shown once)', pinArgument)
     .option('--code <digits>', 'a code you already have: skip the call', digitsArgument)
     .addOption(new Option('--webhook <where>', 'app: the app subscription (needs META_APP_ID); number: an override on the number').choices(['app', 'number']))
@@ -111,6 +111,11 @@ function secondsArgument(value: string): number {
 
 function digitsArgument(value: string): string {
   if (!/^\d{4,10}$/.test(value)) throw new InvalidArgumentError('must be 4 to 10 digits');
+  return value;
+}
+
+function languageArgument(value: string): string {
+  if (!/^[a-z]{2,3}([_-][A-Za-z0-9]{2,4}){0,2}$/.test(value)) throw new InvalidArgumentError('must be a locale such as en_US or pt_BR');
   return value;
 }
 

@@ -1,5 +1,6 @@
 import { whyFetchFailed } from '../http/fetch-failure';
 import type { CodeView } from '../store/store';
+import type { WebhookOverview } from '../store/webhook-store';
 import type { WhatsAppEvent } from '../whatsapp/event';
 
 /** The running service refused or could not be reached; `fix` says what to check. */
@@ -28,6 +29,11 @@ export class ServiceApi {
   /** The latest events from Meta's webhook, newest first. */
   async events(limit = 50): Promise<WhatsAppEvent[]> {
     return (await this.get<{ events: WhatsAppEvent[] }>(`/api/events?limit=${limit}`)).events;
+  }
+
+  /** The webhook's counts, backlog and latest failures. */
+  overview(): Promise<WebhookOverview> {
+    return this.get<WebhookOverview>('/api/webhook');
   }
 
   private async get<T>(pathAndQuery: string): Promise<T> {

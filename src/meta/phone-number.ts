@@ -24,5 +24,5 @@ export function digitsOf(number: string): string {
 
 /** Meta writes language codes with an underscore (en_US); our Gather's language uses a hyphen (en-US). */
 export function metaLanguage(tag: string): string {
-  return tag.replace('-', '_');
+  return tag.replace(/-/g, '_');
 }

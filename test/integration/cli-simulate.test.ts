@@ -111,6 +111,19 @@ describe('wa-onboard simulate webhook', () => {
     expect(result.events.map((e) => `${e.kind} ${e.type}`)).toEqual([EXPECTED_EVENT[name]]);
   });
 
+  it('reports a redelivery as such: a quality update sent twice in one second is one event', async () => {
+    world = await startWorld();
+    // Both runs within one second: Meta's dedupe key for an item without an id is its content and time.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    const first = await runCommand(['simulate', 'webhook', '--event', 'quality-update'], world.env);
+    const second = await runCommand(['simulate', 'webhook', '--event', 'quality-update', '--json'], world.env);
+
+    expect(first.stdout).toContain('✓ Dispatched: field phone_number_quality_update');
+    expect(second.code).toBe(0);
+    expect(second.json()).toMatchObject({ ok: true, duplicate: true, events: [] });
+    expect((await world.service.webhookOverview()).counts.duplicates).toBe(1);
+  });
+
   it("shows a failed status's error with the catalog's meaning", async () => {
     world = await startWorld();
     const run = await runCommand(['simulate', 'webhook', '--event', 'status-failed'], world.env);

@@ -33,6 +33,7 @@ describe('the wa-onboard command line', () => {
   it.each([
     [['meta', 'verify', '--timeout', 'soon'], 'must be a whole number of seconds'],
     [['meta', 'verify', '--pin', '1234'], 'must be exactly 6 digits'],
+    [['meta', 'verify', '--language', 'English please'], 'must be a locale such as en_US'],
     [['meta', 'verify', '--from', 'the-start'], 'Allowed choices are add-number'],
     [['simulate', 'call', '--digits', '12ab56'], 'must be 4 to 10 digits'],
     [['simulate', 'call', '--digits', '123456', '--speech', 'one two three'], 'cannot be used with option'],
