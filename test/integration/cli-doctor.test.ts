@@ -74,7 +74,7 @@ describe('wa-onboard doctor', () => {
     world = await healthyWorld();
     const { check } = await doctor(world.env);
 
-    expect(check('voice-signature')).toMatchObject({ status: 'pass', detail: expect.stringContaining('<Gather') as string });
+    expect(check('voice-signature')).toMatchObject({ status: 'pass', detail: expect.stringContaining('TwiML with <Gather input="dtmf speech">') as string });
     expect(await world.service.codes()).toEqual([]);
     expect(await world.service.service.store.dueDeliveries(new Date(Date.now() + 86_400_000), 10)).toEqual([]);
   });

@@ -90,7 +90,8 @@ export const voiceSignatureCheck: Check = {
       }
       if (res.status !== 200) return fail(`POST ${url} answered ${res.status}`, "Read the service's log for this request.");
       if (!/<Gather\b/.test(body)) return fail(`POST ${url} answered 200 without a <Gather>`, 'PUBLIC_URL leads to something other than wa-onboard: check the proxy route.');
-      return pass(`POST ${url}: 200, TwiML with ${/<Gather\b[^>]*>/.exec(body)?.[0] ?? '<Gather>'}`);
+      const input = /<Gather\b[^>]*\sinput="([^"]*)"/.exec(body)?.[1];
+      return pass(`POST ${url}: 200, TwiML with <Gather${input ? ` input="${input}"` : ''}>`);
     } catch (error) {
       return fail(`POST ${url}: ${whyFetchFailed(error)}`, reachFix(ctx.config.publicUrl));
     }
