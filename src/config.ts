@@ -78,6 +78,8 @@ export type Env = Record<string, string | undefined>;
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const GRAPH_ID = /^\d{5,20}$/;
+/** Tokens travel in HTTP headers: only visible ASCII, or fetch refuses them (and its error quotes them). */
+const VISIBLE_16 = /^[\x21-\x7e]{16,}$/;
 
 /** A Graph API version Meta supports now (v26.0 came out in 2026; each lives about two years). */
 export const DEFAULT_GRAPH_VERSION = 'v26.0';
@@ -101,7 +103,7 @@ const schema = z.object({
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://onboard.example.com' }),
   ),
   DATA_DIR: z.preprocess(blankIsUnset, z.string().default('./data')),
-  ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  ADMIN_TOKEN: optional(z.string().regex(VISIBLE_16, 'must be 16+ visible ASCII characters, without spaces')),
   TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex characters')),
   TWILIO_AUTH_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be the 32-character auth token, without spaces')),
   TWILIO_PHONE_NUMBER: optional(z.string().regex(E164, 'must be E.164, such as +14155550123')),
@@ -138,7 +140,7 @@ const schema = z.object({
       .max(3650)
       .default(14),
   ),
-  META_ACCESS_TOKEN: optional(z.string().regex(/^\S{20,}$/, "must be a system user's access token, without spaces")),
+  META_ACCESS_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{20,}$/, "must be a system user's access token, without spaces")),
   META_APP_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric app id (App settings > Basic)')),
   META_WABA_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric WhatsApp Business Account id')),
   META_PHONE_NUMBER_ID: optional(z.string().regex(GRAPH_ID, "must be the numeric phone number id (not the number itself)")),

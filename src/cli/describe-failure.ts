@@ -14,7 +14,7 @@ export function describeFailure(error: unknown): Failure {
     return { message: error.message, fix: 'Fix these settings in the environment or .env (see .env.example).', problems: error.problems };
   }
   if (error instanceof ServiceApiError) return { message: error.message, fix: error.fix };
-  if (error instanceof GraphError) return { message: `Meta refused ${error.message} (${error.explained.meaning})`, fix: error.explained.action };
+  if (error instanceof GraphError) return { message: `${error.describe()}. ${error.explained.meaning}`, fix: error.explained.action };
   if (error instanceof GraphUnavailableError) return { message: error.message, fix: 'Check META_GRAPH_URL and the network.' };
   const { status, code, message } = (error ?? {}) as { status?: number; code?: number | string; message?: string };
   if (typeof status === 'number' && code !== undefined) {

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config';
 import { SAMPLE_EVENT_NAMES, type SampleEventName } from '../embedded/sample-webhook-events';
-import { STEP_NAMES, type StepName } from '../meta/onboarding';
+import { REHEARSAL_CALLER, STEP_NAMES, type StepName } from '../meta/onboarding';
 import { doctorCommand } from './commands/doctor';
 import type { CommandContext } from './commands/command-context';
 import { metaVerifyCommand, type MetaVerifyOptions } from './commands/meta-verify';
@@ -66,7 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .addOption(new Option('--speech <text>', 'what the robot says (default: a made-up 6-digit code, twice)').conflicts('digits'))
     .option('--digits <digits>', 'key in digits instead of speaking', digitsArgument)
     .option('--url <url>', 'where the service listens, if not at PUBLIC_URL (signatures stay made for PUBLIC_URL)')
-    .option('--from <e164>', "the caller's number", '+16505550100')
+    .option('--from <e164>', "the caller's number; with the default, meta verify never takes the rehearsal's code for Meta's", REHEARSAL_CALLER)
     .option('--wait <seconds>', 'how long to wait for the deliveries', secondsArgument, 30)
     .action(action<SimulateCallOptions>(simulateCallCommand));
   simulate
@@ -89,6 +89,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--pin <digits>', 'the two-step verification PIN to register with (default: a new one, shown once)', pinArgument)
     .option('--code <digits>', 'a code you already have: skip the call', digitsArgument)
     .addOption(new Option('--webhook <where>', 'app: the app subscription (needs META_APP_ID); number: an override on the number').choices(['app', 'number']))
+    .option('--force', "move the app's webhook even when it points at another URL (it serves every WABA of the app)")
     .option('--url <url>', 'where the service listens, to read the code it hears (default PUBLIC_URL)')
     .option('--timeout <seconds>', 'how long to wait for the code', secondsArgument, 300)
     .option('--connect-timeout <seconds>', 'how long to wait for CONNECTED', secondsArgument, 120)

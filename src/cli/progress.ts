@@ -12,12 +12,22 @@ export function createWaiter(options: { stream: OutputStream; pollMs: number; qu
     const tty = options.stream.isTTY === true && !options.quiet;
     let lastNote = started;
     if (!tty && !options.quiet) options.stream.write(`  ${label} (up to ${limit})...\n`);
+    // A poll that fails (a deploy's 502, a slow answer) is tried again: the call is already spent.
+    // Only when time runs out with the last poll failing is that failure the outcome.
     try {
       for (;;) {
-        const found = await check();
-        if (found !== undefined) return found;
+        let failure: Error | null = null;
+        try {
+          const found = await check();
+          if (found !== undefined) return found;
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+        }
         const elapsed = Date.now() - started;
-        if (elapsed >= timeoutMs) return undefined;
+        if (elapsed >= timeoutMs) {
+          if (failure) throw failure;
+          return undefined;
+        }
         if (tty) options.stream.write(`\r\x1b[2K  ${label}... ${clock(elapsed)} of ${limit}`);
         else if (!options.quiet && Date.now() - lastNote >= 30_000) {
           lastNote = Date.now();

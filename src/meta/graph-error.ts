@@ -21,6 +21,8 @@ export class GraphError extends Error {
   readonly subcode: number | null;
   readonly fbtraceId: string | null;
   readonly explained: ExplainedError;
+  /** Meta's own words for a person (`error_user_title`/`error_user_msg`): often the most useful part. */
+  readonly userMessage: string | null;
 
   constructor(
     /** The request, such as `POST /106540352242922/request_code`. */
@@ -35,6 +37,15 @@ export class GraphError extends Error {
     this.code = explained.code;
     this.subcode = typeof body.error_subcode === 'number' ? body.error_subcode : null;
     this.fbtraceId = body.fbtrace_id ?? null;
+    this.userMessage = [body.error_user_title, body.error_user_msg].filter(Boolean).join(': ') || null;
+  }
+
+  /** One line for the operator: the request, Meta's message, code and subcode, and Meta's details. */
+  describe(): string {
+    const { explained } = this;
+    const codes = [explained.code !== null ? `code ${explained.code}` : null, this.subcode !== null ? `subcode ${this.subcode}` : null].filter(Boolean).join(', ');
+    const more = [explained.details, this.userMessage].filter(Boolean).join('; ');
+    return `Meta refused ${this.message}${codes ? ` (${codes})` : ''}${more ? `: ${more}` : ''}`;
   }
 }
 

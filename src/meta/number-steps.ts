@@ -1,19 +1,16 @@
-import { findOnWaba, readPhoneNumber, describePhone } from './phone-numbers';
-import { digitsOf, splitE164 } from './phone-number';
-import { StepError, type OnboardingDeps, type OnboardingState, type OnboardingStep, type SeenCode } from './onboarding';
+import { splitE164 } from './phone-number';
+import { describePhone, findOnWaba, readPhoneNumber } from './phone-numbers';
+import { isRegistered } from './phone-state';
+import { StepError, type OnboardingDeps, type OnboardingState, type OnboardingStep } from './onboarding';
 
 /**
- * The steps that take the number from "on the WABA" to "CONNECTED". Each one first asks Meta
- * whether it is already done, so running the command again never spends a verification call or
- * one of the ten registrations Meta allows per 72 hours.
+ * The steps around the code: put the number on the WABA, register it, see it CONNECTED. Each one
+ * first asks Meta whether it is already done, so running the command again never spends one of
+ * the ten registrations Meta allows per 72 hours.
  */
-export function numberSteps(deps: OnboardingDeps): Record<'addNumber' | 'requestCode' | 'waitForCode' | 'verifyCode' | 'register' | 'waitConnected', OnboardingStep> {
-  const { graph, settings, codes } = deps;
+export function numberSteps(deps: OnboardingDeps): Record<'addNumber' | 'register' | 'waitConnected', OnboardingStep> {
+  const { graph, settings } = deps;
   const phoneId = (state: OnboardingState) => phoneNumberIdOf(deps, state);
-  const verified = async (state: OnboardingState) => {
-    state.phone = await readPhoneNumber(graph, await phoneId(state));
-    return state.phone.code_verification_status === 'VERIFIED';
-  };
 
   return {
     addNumber: {
@@ -44,62 +41,17 @@ export function numberSteps(deps: OnboardingDeps): Record<'addNumber' | 'request
       },
     },
 
-    requestCode: {
-      name: 'request-code',
-      title: 'Ask Meta to call the number with a code',
-      async run(state) {
-        if (await verified(state)) return { status: 'skipped', detail: 'Meta already lists the number as verified' };
-        if (settings.code) return { status: 'skipped', detail: 'a code was given with --code: no call needed' };
-        // Before spending a call: the service must answer, or we could not read the code it hears.
-        state.codesBefore = await codes.known();
-        await graph.post(`/${await phoneId(state)}/request_code`, { code_method: 'VOICE', language: settings.language });
-        return { status: 'done', detail: `Meta is calling ${settings.phoneNumber} (voice, ${settings.language})` };
-      },
-    },
-
-    waitForCode: {
-      name: 'wait-for-code',
-      title: "Wait for the service to hear the code in Meta's call",
-      async run(state) {
-        if (settings.code) {
-          state.code = settings.code;
-          return { status: 'skipped', detail: 'using the code given with --code' };
-        }
-        if (await verified(state)) return { status: 'skipped', detail: 'Meta already lists the number as verified' };
-        // Resumed here (--from): only a code heard from now on belongs to this attempt.
-        const seen = new Set((state.codesBefore ?? (await codes.known())).map(keyOf));
-        const minutes = Math.round(settings.codeTimeoutMs / 60_000);
-        const heard = await deps.wait(`waiting for Meta's call to ${settings.phoneNumber}`, settings.codeTimeoutMs, async () =>
-          (await codes.known()).find((c) => !seen.has(keyOf(c)) && digitsOf(c.to) === digitsOf(settings.phoneNumber)),
-        );
-        if (!heard) {
-          throw new StepError(
-            `the service heard no code within ${minutes} minute(s)`,
-            "Run `wa-onboard doctor` and read the call in Twilio's call log; if the code reached you another way, run `wa-onboard meta verify --from verify-code --code NNNNNN`.",
-          );
-        }
-        state.code = heard.code;
-        return { status: 'done', detail: `heard a ${heard.code.length}-digit code by ${heard.source} (call ${heard.callSid})` };
-      },
-    },
-
-    verifyCode: {
-      name: 'verify-code',
-      title: 'Send the code to Meta',
-      async run(state) {
-        if (await verified(state)) return { status: 'skipped', detail: 'Meta already lists the number as verified' };
-        const { code, from } = await codeToSend(deps, state);
-        await graph.post(`/${await phoneId(state)}/verify_code`, { code });
-        return { status: 'done', detail: `Meta accepted the code ${from}` };
-      },
-    },
-
     register: {
       name: 'register',
       title: 'Register the number for the Cloud API',
       async run(state) {
         const phone = await readPhoneNumber(graph, await phoneId(state));
-        if (phone.status === 'CONNECTED') return { status: 'skipped', detail: 'already registered (status CONNECTED)' };
+        state.phone = phone;
+        if (isRegistered(phone)) return { status: 'skipped', detail: `already registered (status ${phone.status})` };
+        // A number registered before may hold a two-step PIN: a guessed one fails (133005) and spends a registration.
+        if (phone.status === 'DISCONNECTED' && !settings.pin) {
+          throw new StepError('the number was registered before (status DISCONNECTED) and may hold a two-step PIN', 'Run again with --pin and the number\'s two-step verification PIN.');
+        }
         const pin = settings.pin ?? deps.newPin();
         await graph.post(`/${phone.id}/register`, { messaging_product: 'whatsapp', pin });
         return {
@@ -153,23 +105,4 @@ function requireWaba(wabaId: string | null): string {
     'neither META_PHONE_NUMBER_ID nor META_WABA_ID is set',
     'Set META_PHONE_NUMBER_ID (WhatsApp Manager > Phone numbers), or META_WABA_ID to find or add the number there.',
   );
-}
-
-/** The code given, the one this run waited for, or else the newest the service heard for the number. */
-async function codeToSend(deps: OnboardingDeps, state: OnboardingState): Promise<{ code: string; from: string }> {
-  if (deps.settings.code) return { code: deps.settings.code, from: 'given with --code' };
-  if (state.code) return { code: state.code, from: 'heard in the call' };
-  const latest = (await deps.codes.known()).find((c) => digitsOf(c.to) === digitsOf(deps.settings.phoneNumber));
-  if (!latest) {
-    throw new StepError(
-      'no code to send: none was given and the service has heard none for this number',
-      'Run `wa-onboard meta verify --from request-code` for a new call, or pass --code NNNNNN.',
-    );
-  }
-  state.code = latest.code;
-  return { code: latest.code, from: `heard at ${latest.receivedAt} (the newest the service holds)` };
-}
-
-function keyOf(code: SeenCode): string {
-  return `${code.callSid}|${code.receivedAt}|${code.code}`;
 }

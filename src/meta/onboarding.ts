@@ -19,8 +19,8 @@ export type StepName = (typeof STEP_NAMES)[number];
 export interface StepOutcome {
   status: 'done' | 'skipped';
   detail: string;
-  /** Shown once and kept out of logs: the PIN generated for `register`. */
-  secret?: { label: string; value: string };
+  /** Shown once and kept out of logs: the PIN generated for `register` (and the file that keeps it). */
+  secret?: { label: string; value: string; file?: string };
 }
 
 /** A code the service captured, as `GET /api/codes` lists it. */
@@ -28,9 +28,13 @@ export interface SeenCode {
   code: string;
   source: string;
   callSid: string;
+  from: string;
   to: string;
   receivedAt: string;
 }
+
+/** The caller `wa-onboard simulate call` uses: its rehearsal codes are never sent to Meta. */
+export const REHEARSAL_CALLER = '+15555550100';
 
 /** Where the code comes from: the running service, which hears Meta's call. */
 export interface CodeWatcher {
@@ -56,6 +60,8 @@ export interface OnboardingSettings {
   verifyToken: string;
   /** `app`: the app's subscription (needs the app token); `number`: an override on the number. */
   webhook: 'app' | 'number';
+  /** The app's webhook serves all its WABAs: it is moved from another URL only when told to. */
+  moveAppWebhook: boolean;
   pin: string | null;
   /** A code known by other means (`--code`): no waiting for the call. */
   code: string | null;
@@ -73,6 +79,12 @@ export interface OnboardingDeps {
   settings: OnboardingSettings;
   /** A random 6-digit PIN; injected so tests can know it. */
   newPin: () => string;
+  /**
+   * Why Meta's call would not reach the service (the number's voice URL, an overriding voice
+   * application); asked before a call is spent. Empty when it would, or when it cannot be checked.
+   */
+  voiceRouteProblems: () => Promise<string[]>;
+  now: () => Date;
 }
 
 /** What the steps learn and hand on to the next ones. */

@@ -1,4 +1,5 @@
 import { GraphError, GraphUnavailableError } from './graph-error';
+import { codeSteps } from './code-steps';
 import { numberSteps } from './number-steps';
 import { StepError, STEP_NAMES, type OnboardingDeps, type OnboardingState, type OnboardingStep, type StepName, type StepOutcome } from './onboarding';
 import { webhookSteps } from './webhook-steps';
@@ -19,8 +20,9 @@ export interface StepReport {
 /** Every step of the onboarding, in `STEP_NAMES` order. */
 export function onboardingSteps(deps: OnboardingDeps): OnboardingStep[] {
   const n = numberSteps(deps);
+  const c = codeSteps(deps);
   const w = webhookSteps(deps);
-  return [n.addNumber, n.requestCode, n.waitForCode, n.verifyCode, n.register, w.subscribeApp, w.setWebhook, n.waitConnected];
+  return [n.addNumber, c.requestCode, c.waitForCode, c.verifyCode, n.register, w.subscribeApp, w.setWebhook, n.waitConnected];
 }
 
 /**
@@ -55,11 +57,8 @@ async function runStep(step: OnboardingStep, state: OnboardingState): Promise<St
 function failureOf(error: unknown): Pick<StepReport, 'detail' | 'fix' | 'graph'> {
   if (error instanceof GraphError) {
     const { explained } = error;
-    const code = [explained.code !== null ? `code ${explained.code}` : null, error.subcode !== null ? `subcode ${error.subcode}` : null]
-      .filter(Boolean)
-      .join(', ');
     return {
-      detail: `Meta refused ${error.message}${code ? ` (${code})` : ''}${explained.details ? `: ${explained.details}` : ''}`,
+      detail: error.describe(),
       fix: explained.action,
       graph: { code: explained.code, subcode: error.subcode, meaning: explained.meaning, fbtraceId: error.fbtraceId },
     };

@@ -10,6 +10,8 @@ export interface IncomingNumber {
   voiceMethod: string;
   /** When set, this TwiML application answers calls and `voiceUrl` is ignored. */
   voiceApplicationSid: string;
+  /** When set, an Elastic SIP trunk takes the calls: neither the URL nor an application is used. */
+  trunkSid: string;
   canTakeCalls: boolean;
   canSendSms: boolean;
 }
@@ -43,6 +45,7 @@ export async function pointVoiceUrl(
 export function voiceSettingProblems(number: IncomingNumber, expectedUrl: string): string[] {
   const problems: string[] = [];
   if (!number.canTakeCalls) problems.push(`${number.phoneNumber} cannot take voice calls`);
+  if (number.trunkSid) problems.push(`SIP trunk ${number.trunkSid} takes the calls, so the voice URL is ignored`);
   if (number.voiceApplicationSid) {
     problems.push(`voice application ${number.voiceApplicationSid} answers the calls, so the voice URL is ignored`);
   }
@@ -57,6 +60,7 @@ interface TwilioNumberFields {
   voiceUrl: string | null;
   voiceMethod: string | null;
   voiceApplicationSid: string | null;
+  trunkSid?: string | null;
   capabilities: unknown;
 }
 
@@ -69,6 +73,7 @@ function incomingNumberOf(n: TwilioNumberFields): IncomingNumber {
     voiceUrl: n.voiceUrl ?? '',
     voiceMethod: n.voiceMethod ?? 'POST',
     voiceApplicationSid: n.voiceApplicationSid ?? '',
+    trunkSid: n.trunkSid ?? '',
     canTakeCalls: capabilities.voice === true,
     canSendSms: capabilities.sms === true || capabilities.SMS === true,
   };

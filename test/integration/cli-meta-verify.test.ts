@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { runCommand } from '../helpers/cli';
 import { META_IDS, startWorld, type World } from '../helpers/cli-world';
-import { eventually } from '../helpers/harness';
+import { simulateTwilioCall } from '../../src/embedded/simulated-twilio-call';
+import { ACCOUNT, META, META_CALLER, OUR_NUMBER } from '../helpers/harness';
 import type { StepReport } from '../../src/meta/run-onboarding';
 
 interface VerifyResult {
@@ -45,19 +48,33 @@ describe('wa-onboard meta verify', () => {
     expect((await world.service.webhookOverview()).lastVerifiedAt).not.toBeNull();
   });
 
-  it('shows each step as it ends, the generated PIN once, and never the code', async () => {
+  it('shows each step as it ends, and never the code; the generated PIN goes to a private file, and on screen only on a terminal', async () => {
     world = await startWorld();
     const run = await runCommand(['meta', 'verify', '--timeout', '20', '--connect-timeout', '20'], world.env);
     const phone = world.graph.phoneNumbers[0];
+    const pinFile = path.join(world.service.dataDir, 'two-step-pin-15005550006.txt');
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/✓ request-code: Meta is calling \+15005550006 \(voice, en_US\)/);
     expect(run.stdout).toMatch(/✓ wait-for-code: heard a 6-digit code by speech/);
     expect(run.stdout).toMatch(/✓ wait-connected: status CONNECTED/);
-    expect(phone?.pin).toMatch(/^\d{6}$/);
-    expect(run.stdout.split(phone?.pin ?? '').length - 1).toBe(1);
     expect(run.stdout).not.toContain(phone?.code ?? 'no code');
     expect(run.stderr).toContain("waiting for Meta's call to +15005550006");
+    // Not a terminal (a CI log): the PIN is in the file, not in the output.
+    expect(phone?.pin).toMatch(/^\d{6}$/);
+    expect(run.stdout).not.toContain(phone?.pin ?? 'no pin');
+    expect(run.stdout).toContain(`written to ${pinFile}`);
+    expect(fs.readFileSync(pinFile, 'utf8')).toBe(`${phone?.pin}\n`);
+    expect(fs.statSync(pinFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('shows a generated PIN once on a terminal', async () => {
+    world = await startWorld();
+    const run = await runCommand(['meta', 'verify', '--timeout', '20', '--connect-timeout', '20'], world.env, { tty: true });
+    const pin = world.graph.phoneNumbers[0]?.pin ?? 'no pin';
+
+    expect(run.code).toBe(0);
+    expect(run.stdout.split(pin).length - 1).toBe(1);
   });
 
   it('is safe to run again: every step already done is reported and skipped, and no call or registration is spent', async () => {
@@ -152,8 +169,10 @@ describe('wa-onboard meta verify', () => {
     const run = await runCommand(['meta', 'verify', '--webhook', 'number', '--timeout', '20'], world.env);
 
     expect(run.code).toBe(0);
-    await eventually(() => world.graph.phoneNumbers[0]?.webhookOverride ?? undefined);
-    expect(world.graph.phoneNumbers[0]?.webhookOverride?.callbackUri).toBe(`${world.publicUrl}/webhooks/whatsapp`);
+    expect(world.graph.phoneNumbers[0]?.webhookOverride).toEqual({ callbackUri: `${world.publicUrl}/webhooks/whatsapp`, verifyToken: META.verifyToken });
+    expect(world.graph.appSubscriptions).toEqual([]);
+    expect(run.stdout).toContain("template, quality and account updates still go to the app's URL");
+    expect((await world.service.webhookOverview()).lastVerifiedAt).not.toBeNull();
   });
 
   it('says which setting is missing when META_ACCESS_TOKEN is not set', async () => {
@@ -163,5 +182,129 @@ describe('wa-onboard meta verify', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('META_ACCESS_TOKEN is not set');
     expect(world.graph.requests).toHaveLength(0);
+  });
+
+  describe('never spends a call or a registration it does not need', () => {
+    it('asks no code of a registered number whose code Meta reports EXPIRED', async () => {
+      world = await startWorld({ graph: { phoneNumbers: [{ id: META_IDS.phoneNumberId, displayPhoneNumber: '+1 500-555-0006', codeVerificationStatus: 'EXPIRED', status: 'CONNECTED' }] } });
+      const run = await runCommand(['meta', 'verify', '--json', '--timeout', '5'], world.env);
+
+      expect(run.code).toBe(0);
+      expect(posts(world, '/request_code')).toEqual([]);
+      expect(posts(world, '/verify_code')).toEqual([]);
+      expect(posts(world, '/register')).toEqual([]);
+    });
+
+    it('does not register a FLAGGED number again (a guessed PIN fails and counts against the 10 per 72 hours)', async () => {
+      world = await startWorld({ graph: { phoneNumbers: [{ id: META_IDS.phoneNumberId, displayPhoneNumber: '+1 500-555-0006', codeVerificationStatus: 'VERIFIED', status: 'FLAGGED' }] } });
+      const run = await runCommand(['meta', 'verify', '--json', '--timeout', '5', '--connect-timeout', '1'], world.env);
+      const steps = run.json<VerifyResult>().steps;
+
+      expect(steps.find((s) => s.name === 'register')).toMatchObject({ status: 'skipped', detail: 'already registered (status FLAGGED)' });
+      expect(steps.at(-1)).toMatchObject({ name: 'wait-connected', status: 'failed', detail: expect.stringContaining('still FLAGGED') as string });
+      expect(posts(world, '/register')).toEqual([]);
+    });
+
+    it('asks for the PIN of a DISCONNECTED number instead of inventing one', async () => {
+      world = await startWorld({ graph: { phoneNumbers: [{ id: META_IDS.phoneNumberId, displayPhoneNumber: '+1 500-555-0006', codeVerificationStatus: 'VERIFIED', status: 'DISCONNECTED' }] } });
+      const run = await runCommand(['meta', 'verify', '--json', '--timeout', '5'], world.env);
+
+      expect(run.code).toBe(1);
+      expect(run.json<VerifyResult>().steps.at(-1)).toMatchObject({ name: 'register', status: 'failed', fix: expect.stringContaining('--pin') as string });
+      expect(posts(world, '/register')).toEqual([]);
+    });
+
+    it("refuses to request a call that would not reach the service: the number's voice URL points elsewhere", async () => {
+      world = await startWorld({ number: { voiceUrl: 'https://twimlets.com/voicemail?Email=team@example.com' } });
+      const run = await runCommand(['meta', 'verify', '--json', '--timeout', '5'], world.env);
+
+      expect(run.code).toBe(1);
+      expect(run.json<VerifyResult>().steps.at(-1)).toMatchObject({ name: 'request-code', status: 'failed', fix: expect.stringContaining('wa-onboard twilio connect') as string });
+      expect(posts(world, '/request_code')).toEqual([]);
+    });
+
+    it('refuses a --language the service does not listen in, before anything is asked of Meta', async () => {
+      world = await startWorld();
+      const run = await runCommand(['meta', 'verify', '--language', 'pt_BR'], world.env);
+
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('Meta would speak pt_BR, but the service listens in en-US');
+      expect(world.graph.requests).toEqual([]);
+    });
+  });
+
+  describe('takes only the code of this request', () => {
+    it('ignores a rehearsal (simulate call) heard during the wait, and sends Meta the code of its call', async () => {
+      world = await startWorld({
+        graph: {
+          onVoiceCall: async ({ code }) => {
+            expect((await runCommand(['simulate', 'call', '--digits', '333444'], world.env)).code).toBe(0);
+            await simulateTwilioCall({ serviceUrl: world.publicUrl, publicUrl: world.publicUrl, ...ACCOUNT, from: META_CALLER, to: OUR_NUMBER, speech: `Your code is ${[...code].join(' ')}` });
+          },
+        },
+      });
+      const run = await runCommand(['meta', 'verify', '--timeout', '20', '--connect-timeout', '20'], world.env);
+
+      expect(run.code).toBe(0);
+      expect(posts(world, '/verify_code').map((r) => r.body.code)).toEqual([world.graph.phoneNumbers[0]?.code]);
+      expect(world.graph.phoneNumbers[0]?.code).not.toBe('333444');
+    });
+
+    it('does not send a rehearsal code when resuming at verify-code without --code', async () => {
+      world = await startWorld();
+      await runCommand(['simulate', 'call', '--digits', '333444'], world.env);
+      const run = await runCommand(['meta', 'verify', '--json', '--from', 'verify-code'], world.env);
+
+      expect(run.code).toBe(1);
+      expect(run.json<VerifyResult>().steps[0]).toMatchObject({ name: 'verify-code', status: 'failed', detail: expect.stringContaining('no code to send') as string });
+      expect(posts(world, '/verify_code')).toEqual([]);
+    });
+
+    it('resumed at wait-for-code, takes a code heard after the previous run gave up', async () => {
+      world = await startWorld({
+        graph: {
+          onVoiceCall: async ({ code }) => {
+            // A late call: the transcript route, or a slow robot.
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+            await simulateTwilioCall({ serviceUrl: world.publicUrl, publicUrl: world.publicUrl, ...ACCOUNT, from: META_CALLER, to: OUR_NUMBER, speech: `Your code is ${[...code].join(' ')}` });
+          },
+        },
+      });
+      const first = await runCommand(['meta', 'verify', '--timeout', '1'], world.env);
+      expect(first.code).toBe(1);
+      expect(first.stdout).toContain('--from wait-for-code');
+      await world.graph.waitForRobot();
+      const resumed = await runCommand(['meta', 'verify', '--from', 'wait-for-code', '--timeout', '5', '--connect-timeout', '20'], world.env);
+
+      expect(resumed.code).toBe(0);
+      expect(posts(world, '/request_code')).toHaveLength(1);
+      expect(posts(world, '/verify_code').map((r) => r.body.code)).toEqual([world.graph.phoneNumbers[0]?.code]);
+    });
+  });
+
+  describe("the app's webhook", () => {
+    it('is not moved from another URL without --force (it serves every WABA of the app)', async () => {
+      world = await startWorld();
+      world.graph.appSubscriptions.push({ object: 'whatsapp_business_account', callback_url: 'https://other-team.example.com/hook', fields: ['messages', 'account_update'], active: true });
+      const refused = await runCommand(['meta', 'verify', '--json', '--from', 'set-webhook'], world.env);
+
+      expect(refused.code).toBe(1);
+      expect(refused.json<VerifyResult>().steps[0]).toMatchObject({ name: 'set-webhook', status: 'failed', fix: expect.stringContaining('--webhook number') as string });
+      expect(world.graph.appSubscriptions[0]?.callback_url).toBe('https://other-team.example.com/hook');
+
+      const moved = await runCommand(['meta', 'verify', '--from', 'set-webhook', '--force', '--connect-timeout', '1'], world.env);
+      expect(moved.stdout).toMatch(/✓ set-webhook: app \d+ now sends messages, account_update here/);
+      expect(world.graph.appSubscriptions[0]).toMatchObject({ callback_url: `${world.publicUrl}/webhooks/whatsapp`, fields: ['messages', 'account_update'] });
+    });
+
+    it("fails when a number override sends the events elsewhere, since the override wins over the app's URL", async () => {
+      world = await startWorld();
+      const phone = world.graph.phoneNumbers[0];
+      if (phone) phone.webhookOverride = { callbackUri: 'https://old.example.com/hook', verifyToken: 'x' };
+      const run = await runCommand(['meta', 'verify', '--json', '--from', 'set-webhook'], world.env);
+
+      expect(run.code).toBe(1);
+      expect(run.json<VerifyResult>().steps[0]).toMatchObject({ name: 'set-webhook', status: 'failed', detail: expect.stringContaining('https://old.example.com/hook') as string });
+    });
   });
 });

@@ -59,11 +59,18 @@ describe('createWaiter', () => {
     expect(stream.writes.join('')).not.toContain('\n');
   });
 
-  it('clears the terminal line even when check throws', async () => {
+  it('polls again after a failing check, and returns what a later one finds', async () => {
+    let calls = 0;
+    const wait = createWaiter({ stream: recordingStream(false), pollMs: 1, quiet: true });
+    const found = await wait('waiting', 10_000, () => (++calls < 3 ? Promise.reject(new Error('502 during a deploy')) : Promise.resolve('123456')));
+    expect({ found, calls }).toEqual({ found: '123456', calls: 3 });
+  });
+
+  it('throws the last failure when time runs out on a failing check, and clears the terminal line', async () => {
     const stream = recordingStream(true);
     const wait = createWaiter({ stream, pollMs: 1, quiet: false });
-    await expect(wait('waiting', 10_000, () => Promise.reject(new Error('service gone')))).rejects.toThrow('service gone');
-    expect(stream.writes).toEqual(['\r\x1b[2K']);
+    await expect(wait('waiting', 30, () => Promise.reject(new Error('service gone')))).rejects.toThrow('service gone');
+    expect(stream.writes.at(-1)).toBe('\r\x1b[2K');
   });
 
   it.each([true, false])('writes nothing when quiet (isTTY %s), even when it times out', async (isTTY) => {

@@ -17,9 +17,16 @@ describe('voiceSettingProblems', () => {
     voiceUrl: EXPECTED_URL,
     voiceMethod: 'POST',
     voiceApplicationSid: '',
+    trunkSid: '',
     canTakeCalls: true,
     canSendSms: true,
   };
+
+  it('names an Elastic SIP trunk, which takes the calls whatever the URL says', () => {
+    expect(voiceSettingProblems({ ...fine, trunkSid: `TK${'d'.repeat(32)}` }, EXPECTED_URL)).toEqual([
+      `SIP trunk TK${'d'.repeat(32)} takes the calls, so the voice URL is ignored`,
+    ]);
+  });
 
   it('finds nothing wrong with a number that POSTs calls to the expected URL', () => {
     expect(voiceSettingProblems(fine, EXPECTED_URL)).toEqual([]);
@@ -106,6 +113,7 @@ describe('findIncomingNumber and pointVoiceUrl, with the real twilio client on t
       voiceUrl: EXPECTED_URL,
       voiceMethod: 'GET',
       voiceApplicationSid: APP_SID,
+      trunkSid: '',
       canTakeCalls: true,
       canSendSms: true,
     });

@@ -1,8 +1,13 @@
-import { randomInt } from 'node:crypto';
-import { metaLanguage } from '../../meta/phone-number';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../config';
+import { digitsOf, metaLanguage } from '../../meta/phone-number';
+import { sixDigits } from '../../meta/six-digits';
+import { findIncomingNumber, voiceSettingProblems } from '../../voice/voice-webhook-setting';
+import { isSet } from '../doctor/check';
 import type { OnboardingSettings, StepName } from '../../meta/onboarding';
 import { onboardingSteps, runOnboarding, type StepReport } from '../../meta/run-onboarding';
-import { appGraphFor, cliConfig, graphFor, serviceApiFor } from '../context';
+import { appGraphFor, cliConfig, graphFor, serviceApiFor, twilioClientFor } from '../context';
 import { createWaiter } from '../progress';
 import type { CommandContext } from './command-context';
 
@@ -14,6 +19,7 @@ export interface MetaVerifyOptions {
   pin?: string;
   code?: string;
   webhook?: 'app' | 'number';
+  force?: boolean;
   /** Where the service listens, to read the code it captures (default PUBLIC_URL). */
   url?: string;
   /** Seconds to wait for the call's code. */
@@ -44,11 +50,19 @@ export async function metaVerifyCommand({ env, out, io }: CommandContext, option
     callbackUrl: `${config.publicUrl}/webhooks/whatsapp`,
     verifyToken: config.whatsapp.verifyToken,
     webhook: options.webhook ?? (config.meta.appId ? 'app' : 'number'),
+    moveAppWebhook: options.force === true,
     pin: options.pin ?? null,
     code: options.code ?? null,
     codeTimeoutMs: options.timeout * 1000,
     connectTimeoutMs: options.connectTimeout * 1000,
   };
+  // Meta speaks the language asked for; the service's Gather listens in VOICE_LANGUAGE.
+  if (baseLanguage(settings.language) !== baseLanguage(config.voiceLanguage)) {
+    const message = `Meta would speak ${settings.language}, but the service listens in ${config.voiceLanguage}`;
+    out.mark('fail', message, undefined, `Set VOICE_LANGUAGE to the same language on the service (and here), or drop --language.`);
+    out.result({ ok: false, steps: [], error: message });
+    return 1;
+  }
   const api = serviceApiFor(config, options.url);
   const steps = onboardingSteps({
     graph,
@@ -56,23 +70,52 @@ export async function metaVerifyCommand({ env, out, io }: CommandContext, option
     codes: { known: () => api.codes(20) },
     wait: createWaiter({ stream: io.stderr, pollMs: io.pollMs ?? 2000, quiet: out.json }),
     settings,
-    newPin: () => String(randomInt(0, 1_000_000)).padStart(6, '0'),
+    newPin: sixDigits,
+    voiceRouteProblems: () => voiceRouteProblems(env, config),
+    now: () => new Date(),
   });
 
   out.line(`Onboarding ${settings.phoneNumber} with Meta (Graph ${config.meta.graphVersion})${options.from ? `, from ${options.from}` : ''}:`);
   const reports = await runOnboarding(steps, {
     from: options.from,
-    onReport: (report) => show(out, report),
+    onReport: (report) => show(out, keepSecret(report, config, io.stdout.isTTY === true && !out.json)),
   });
   const failed = reports.find((r) => r.status === 'failed');
   out.line('');
+  // A failure whose fix names its own way on (--from ...) is not given a second, different one.
   out.line(
-    failed
-      ? `Stopped at ${failed.name}. Fix it, then resume with: wa-onboard meta verify --from ${failed.name}`
-      : `${settings.phoneNumber} is registered and its webhook points at ${settings.callbackUrl}.`,
+    !failed
+      ? `${settings.phoneNumber} is registered and its webhook points at ${settings.callbackUrl}.`
+      : failed.fix?.includes('--from')
+        ? `Stopped at ${failed.name}.`
+        : `Stopped at ${failed.name}. Fix it, then resume with: wa-onboard meta verify --from ${failed.name}`,
   );
   out.result({ ok: !failed, phoneNumber: settings.phoneNumber, steps: reports });
   return failed ? 1 : 0;
+}
+
+/** Why Meta's call would not reach the service, as Twilio's settings tell; nothing when Twilio is not configured here. */
+async function voiceRouteProblems(env: CommandContext['env'], config: Config): Promise<string[]> {
+  if (!isSet(env, 'TWILIO_ACCOUNT_SID') || !isSet(env, 'TWILIO_AUTH_TOKEN')) return [];
+  const number = await findIncomingNumber(twilioClientFor(config), config.twilio.phoneNumber);
+  if (!number) return [`${config.twilio.phoneNumber} is not on Twilio account ${config.twilio.accountSid}`];
+  return voiceSettingProblems(number, `${config.publicUrl}/twilio/voice`);
+}
+
+/**
+ * A generated PIN is written to a file only its owner can read; the screen shows it only on a
+ * terminal, so it never lands in a CI log or a JSON file by accident.
+ */
+function keepSecret(report: StepReport, config: Config, onTerminal: boolean): StepReport {
+  if (!report.secret) return report;
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const file = path.join(config.dataDir, `two-step-pin-${digitsOf(config.twilio.phoneNumber)}.txt`);
+  fs.writeFileSync(file, `${report.secret.value}\n`, { mode: 0o600 });
+  return { ...report, secret: { label: report.secret.label, value: onTerminal ? report.secret.value : `written to ${file}`, file } };
+}
+
+function baseLanguage(tag: string): string {
+  return tag.split(/[-_]/)[0]?.toLowerCase() ?? tag;
 }
 
 function show(out: CommandContext['out'], report: StepReport): void {

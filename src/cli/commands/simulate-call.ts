@@ -1,5 +1,6 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { simulateTwilioCall, type CallStep } from '../../embedded/simulated-twilio-call';
+import { sixDigits } from '../../meta/six-digits';
 import type { CodeView } from '../../store/store';
 import { extractCode } from '../../voice/extract-code';
 import { cliConfig, serviceApiFor, serviceUrlOf } from '../context';
@@ -24,7 +25,7 @@ export interface SimulateCallOptions {
 export async function simulateCallCommand({ env, out, io }: CommandContext, options: SimulateCallOptions): Promise<number> {
   const config = cliConfig(env);
   const serviceUrl = serviceUrlOf(config, options.url);
-  const made = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const made = sixDigits();
   const speech = options.digits ? undefined : (options.speech ?? `Your WhatsApp verification code is ${[...made].join(' ')}. Again, ${[...made].join(' ')}.`);
   const expected = options.digits ?? (options.speech === undefined ? made : extractCode(options.speech, { length: config.codeLength, language: config.voiceLanguage }));
   const callSid = `CA${randomBytes(16).toString('hex')}`;

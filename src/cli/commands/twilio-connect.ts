@@ -15,7 +15,8 @@ export interface TwilioConnectOptions {
 export async function twilioConnectCommand({ env, out }: CommandContext, options: TwilioConnectOptions): Promise<number> {
   const config = cliConfig(env);
   const voiceUrl = `${config.publicUrl}/twilio/voice`;
-  const number = await findIncomingNumber(twilioClientFor(config), config.twilio.phoneNumber);
+  const client = twilioClientFor(config);
+  const number = await findIncomingNumber(client, config.twilio.phoneNumber);
   if (!number) {
     out.mark('fail', `${config.twilio.phoneNumber} is not on account ${config.twilio.accountSid}`, undefined, 'Set TWILIO_PHONE_NUMBER to one of the account\'s numbers.');
     out.result({ ok: false, error: 'number not on the account' });
@@ -51,7 +52,7 @@ export async function twilioConnectCommand({ env, out }: CommandContext, options
     out.result({ ok: true, changed: false, dryRun: true, before: number, after: planned });
     return 0;
   }
-  const after = await pointVoiceUrl(twilioClientFor(config), number.sid, { voiceUrl, clearVoiceApplication });
+  const after = await pointVoiceUrl(client, number.sid, { voiceUrl, clearVoiceApplication });
   out.line(`  after:  ${describe(after)}`);
   out.mark('pass', 'Connected', `Meta's call to ${number.phoneNumber} will reach ${voiceUrl}`);
   out.result({ ok: true, changed: true, before: number, after });

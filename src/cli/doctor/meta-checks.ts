@@ -1,5 +1,7 @@
 import { GraphError } from '../../meta/graph-error';
 import { describePhone, findOnWaba, readPhoneNumber } from '../../meta/phone-numbers';
+import { effectiveWebhook } from '../../meta/phone-state';
+import { subscribedApps } from '../../meta/subscribed-apps';
 import { after, fail, pass, skip, type Check, type Finding } from './check';
 
 const NO_TOKEN = 'META_ACCESS_TOKEN is not set: Meta\'s side is not checked';
@@ -50,9 +52,7 @@ export const metaWebhookCheck: Check = {
     if (blocked) return blocked;
     if (!ctx.phone || !ctx.config) return skip('the number was not read from Meta');
     const expected = `${ctx.config.publicUrl}/webhooks/whatsapp`;
-    const hooks = ctx.phone.webhook_configuration ?? {};
-    // The most specific setting wins: the number's override, then the WABA's, then the app's.
-    const effective = hooks.phone_number ?? hooks.whatsapp_business_account ?? hooks.application;
+    const effective = effectiveWebhook(ctx.phone);
     if (effective === expected) return pass(expected);
     return fail(
       effective ? `Meta sends them to ${effective}` : 'Meta has no webhook URL for this number',
@@ -72,10 +72,9 @@ export const metaSubscriptionCheck: Check = {
     const { wabaId, appId } = config.meta;
     if (!wabaId) return skip('META_WABA_ID is not set');
     try {
-      const { data } = await graph.get<{ data?: Array<{ whatsapp_business_api_data?: { id?: string; name?: string } }> }>(`/${wabaId}/subscribed_apps`);
-      const apps = (data ?? []).map((a) => a.whatsapp_business_api_data ?? {});
+      const apps = await subscribedApps(graph, wabaId);
       const ours = appId ? apps.find((a) => a.id === appId) : apps[0];
-      if (ours) return pass(`app ${ours.name ? `"${ours.name}" ` : ''}(${ours.id ?? '?'}) on WABA ${wabaId}`);
+      if (ours) return pass(`app ${ours.name ? `"${ours.name}" ` : ''}(${ours.id}) on WABA ${wabaId}`);
       const detail = apps.length > 0 ? `WABA ${wabaId} has apps ${apps.map((a) => a.id).join(', ')}, not ${appId}` : `no app is subscribed to WABA ${wabaId}: no webhook will flow`;
       return fail(detail, 'Run `wa-onboard meta verify --from subscribe-app`.');
     } catch (error) {
@@ -87,8 +86,7 @@ export const metaSubscriptionCheck: Check = {
 /** A Graph refusal as a finding: Meta's words, the catalog's meaning, and its action as the fix. */
 function graphFailure(error: unknown): Finding {
   if (error instanceof GraphError) {
-    const { explained } = error;
-    return fail(`Meta refused ${error.message}${explained.code !== null ? ` (code ${explained.code}: ${explained.meaning})` : ''}`, explained.action);
+    return fail(`${error.describe()}. ${error.explained.meaning}`, error.explained.action);
   }
   return fail(error instanceof Error ? error.message : String(error), 'Check META_GRAPH_URL and the network.');
 }

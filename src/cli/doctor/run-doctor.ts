@@ -1,6 +1,6 @@
 import { ConfigError, type Env } from '../../config';
 import { cliConfig, graphFor, twilioClientFor } from '../context';
-import type { Check, CheckResult, DoctorContext } from './check';
+import { isSet, type Check, type CheckResult, type DoctorContext } from './check';
 import { productionConfigCheck } from './config-checks';
 import { metaNumberCheck, metaSubscriptionCheck, metaTokenCheck, metaWebhookCheck } from './meta-checks';
 import { healthCheck, smtpLoginCheck, voiceSignatureCheck, webhookChallengeCheck, webhookSignatureCheck } from './service-checks';
@@ -53,7 +53,7 @@ function contextFor(env: Env): DoctorContext {
     if (!(error instanceof ConfigError)) throw error;
   }
   const graph = config ? graphFor(config) : null;
-  const twilioSet = (env.TWILIO_ACCOUNT_SID ?? '').trim() !== '' && (env.TWILIO_AUTH_TOKEN ?? '').trim() !== '';
+  const twilioSet = isSet(env, 'TWILIO_ACCOUNT_SID') && isSet(env, 'TWILIO_AUTH_TOKEN');
   return {
     env,
     config,
