@@ -22,12 +22,21 @@ export function readPhoneNumber(graph: GraphClient, phoneNumberId: string): Prom
   return graph.get<PhoneNumberState>(`/${phoneNumberId}`, { fields: FIELDS });
 }
 
-/** The number on the WABA whose digits match `e164`, if Meta lists it there. */
+/** The number on the WABA whose digits match `e164`, if Meta lists it there (every page of the list). */
 export async function findOnWaba(graph: GraphClient, wabaId: string, e164: string): Promise<PhoneNumberState | null> {
-  const { data } = await graph.get<{ data?: PhoneNumberState[] }>(`/${wabaId}/phone_numbers`, {
-    fields: 'id,display_phone_number,verified_name,code_verification_status,status',
-  });
-  return (data ?? []).find((n) => digitsOf(n.display_phone_number ?? '') === digitsOf(e164)) ?? null;
+  let after: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const { data, paging } = await graph.get<{ data?: PhoneNumberState[]; paging?: { cursors?: { after?: string }; next?: string } }>(`/${wabaId}/phone_numbers`, {
+      fields: 'id,display_phone_number,verified_name,code_verification_status,status',
+      limit: '100',
+      ...(after ? { after } : {}),
+    });
+    const found = (data ?? []).find((n) => digitsOf(n.display_phone_number ?? '') === digitsOf(e164));
+    if (found) return found;
+    after = paging?.next ? paging.cursors?.after : undefined;
+    if (!after) return null;
+  }
+  return null;
 }
 
 /** "status CONNECTED, code VERIFIED, name APPROVED": what an operator wants to see of a number. */
