@@ -223,6 +223,15 @@ describe('wa-onboard meta verify', () => {
       expect(posts(world, '/request_code')).toEqual([]);
     });
 
+    it('refuses to start without META_WABA_ID, which a later step needs, before anything is asked of Meta', async () => {
+      world = await startWorld({ env: { META_WABA_ID: '' } });
+      const run = await runCommand(['meta', 'verify'], world.env);
+
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('META_WABA_ID is not set');
+      expect(world.graph.requests).toEqual([]);
+    });
+
     it('refuses a --language the service does not listen in, before anything is asked of Meta', async () => {
       world = await startWorld();
       const run = await runCommand(['meta', 'verify', '--language', 'pt_BR'], world.env);

@@ -5,7 +5,7 @@ import { digitsOf, metaLanguage } from '../../meta/phone-number';
 import { sixDigits } from '../../meta/six-digits';
 import { findIncomingNumber, voiceSettingProblems } from '../../voice/voice-webhook-setting';
 import { isSet } from '../doctor/check';
-import type { OnboardingSettings, StepName } from '../../meta/onboarding';
+import { STEP_NAMES, type OnboardingSettings, type StepName } from '../../meta/onboarding';
 import { onboardingSteps, runOnboarding, type StepReport } from '../../meta/run-onboarding';
 import { appGraphFor, cliConfig, graphFor, serviceApiFor, twilioClientFor } from '../context';
 import { createWaiter } from '../progress';
@@ -56,6 +56,13 @@ export async function metaVerifyCommand({ env, out, io }: CommandContext, option
     codeTimeoutMs: options.timeout * 1000,
     connectTimeoutMs: options.connectTimeout * 1000,
   };
+  // Settings later steps need are checked now, not after a call or a registration was spent.
+  const missing = missingFor(settings, options.from);
+  if (missing) {
+    out.mark('fail', missing.message, undefined, missing.fix);
+    out.result({ ok: false, steps: [], error: missing.message });
+    return 1;
+  }
   // Meta speaks the language asked for; the service's Gather listens in VOICE_LANGUAGE.
   if (baseLanguage(settings.language) !== baseLanguage(config.voiceLanguage)) {
     const message = `Meta would speak ${settings.language}, but the service listens in ${config.voiceLanguage}`;
@@ -112,6 +119,17 @@ function keepSecret(report: StepReport, config: Config, onTerminal: boolean): St
   const file = path.join(config.dataDir, `two-step-pin-${digitsOf(config.twilio.phoneNumber)}.txt`);
   fs.writeFileSync(file, `${report.secret.value}\n`, { mode: 0o600 });
   return { ...report, secret: { label: report.secret.label, value: onTerminal ? report.secret.value : `written to ${file}`, file } };
+}
+
+function missingFor(settings: OnboardingSettings, from: StepName | undefined): { message: string; fix: string } | null {
+  const runs = (step: StepName) => STEP_NAMES.indexOf(step) >= STEP_NAMES.indexOf(from ?? 'add-number');
+  if (runs('subscribe-app') && !settings.wabaId) {
+    return { message: 'META_WABA_ID is not set: the app cannot be subscribed to the WABA', fix: 'Set META_WABA_ID (or pass --waba-id).' };
+  }
+  if (runs('set-webhook') && settings.webhook === 'app' && !settings.appId) {
+    return { message: '--webhook app needs META_APP_ID', fix: 'Set META_APP_ID, or use --webhook number.' };
+  }
+  return null;
 }
 
 function baseLanguage(tag: string): string {
