@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { signPayload } from '../whatsapp/sign';
 import { toMetaWire } from './meta-wire';
+import { newWamid } from './sample-webhook-events';
 
 export const SAMPLE_WABA_ID = '102290129340398';
 export const SAMPLE_PHONE_NUMBER_ID = '106540352242922';
@@ -12,7 +13,6 @@ export const SAMPLE_PHONE_NUMBER_ID = '106540352242922';
 export function sampleMessagePayload(options: { text: string; from?: string; name?: string; at?: Date }): Buffer {
   const from = options.from ?? '16505551234';
   const seconds = String(Math.floor((options.at ?? new Date()).getTime() / 1000));
-  const wamid = (tag: string) => `wamid.${Buffer.from(`${tag}${randomBytes(12).toString('hex')}`).toString('base64')}`;
   const envelope = {
     object: 'whatsapp_business_account',
     entry: [
@@ -25,8 +25,8 @@ export function sampleMessagePayload(options: { text: string; from?: string; nam
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550783881', phone_number_id: SAMPLE_PHONE_NUMBER_ID },
               contacts: [{ profile: { name: options.name ?? 'Kerry Fisher' }, wa_id: from }],
-              messages: [{ from, id: wamid('in'), timestamp: seconds, type: 'text', text: { body: options.text } }],
-              statuses: [{ id: wamid('out'), status: 'read', timestamp: seconds, recipient_id: from }],
+              messages: [{ from, id: newWamid(), timestamp: seconds, type: 'text', text: { body: options.text } }],
+              statuses: [{ id: newWamid(), status: 'read', timestamp: seconds, recipient_id: from }],
             },
           },
         ],

@@ -36,9 +36,7 @@ export async function metaVerifyCommand({ env, out, io }: CommandContext, option
   const config = cliConfig(env);
   const graph = graphFor(config);
   if ('missing' in graph) {
-    out.mark('fail', `${graph.missing} is not set`, undefined, "Create a system user token with whatsapp_business_management in Meta's Business settings and set META_ACCESS_TOKEN.");
-    out.result({ ok: false, steps: [], error: `${graph.missing} is not set` });
-    return 1;
+    return refuse(out, `${graph.missing} is not set`, "Create a system user token with whatsapp_business_management in Meta's Business settings and set META_ACCESS_TOKEN.");
   }
   const settings: OnboardingSettings = {
     phoneNumber: config.twilio.phoneNumber,
@@ -58,17 +56,14 @@ export async function metaVerifyCommand({ env, out, io }: CommandContext, option
   };
   // Settings later steps need are checked now, not after a call or a registration was spent.
   const missing = missingFor(settings, options.from);
-  if (missing) {
-    out.mark('fail', missing.message, undefined, missing.fix);
-    out.result({ ok: false, steps: [], error: missing.message });
-    return 1;
-  }
+  if (missing) return refuse(out, missing.message, missing.fix);
   // Meta speaks the language asked for; the service's Gather listens in VOICE_LANGUAGE.
   if (baseLanguage(settings.language) !== baseLanguage(config.voiceLanguage)) {
-    const message = `Meta would speak ${settings.language}, but the service listens in ${config.voiceLanguage}`;
-    out.mark('fail', message, undefined, `Set VOICE_LANGUAGE to the same language on the service (and here), or drop --language.`);
-    out.result({ ok: false, steps: [], error: message });
-    return 1;
+    return refuse(
+      out,
+      `Meta would speak ${settings.language}, but the service listens in ${config.voiceLanguage}`,
+      'Set VOICE_LANGUAGE to the same language on the service (and here), or drop --language.',
+    );
   }
   const api = serviceApiFor(config, options.url);
   const steps = onboardingSteps({
@@ -119,6 +114,13 @@ function keepSecret(report: StepReport, config: Config, onTerminal: boolean): St
   const file = path.join(config.dataDir, `two-step-pin-${digitsOf(config.twilio.phoneNumber)}.txt`);
   fs.writeFileSync(file, `${report.secret.value}\n`, { mode: 0o600 });
   return { ...report, secret: { label: report.secret.label, value: onTerminal ? report.secret.value : `written to ${file}`, file } };
+}
+
+/** Stops before any step ran: nothing was asked of Meta. */
+function refuse(out: CommandContext['out'], message: string, fix: string): number {
+  out.mark('fail', message, undefined, fix);
+  out.result({ ok: false, steps: [], error: message });
+  return 1;
 }
 
 function missingFor(settings: OnboardingSettings, from: StepName | undefined): { message: string; fix: string } | null {
