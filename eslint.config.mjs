@@ -17,6 +17,16 @@ export default tseslint.config(
     },
   },
   {
+    // The operator page's script runs in the browser as it is: no types, no build step.
+    files: ['assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', EventSource: 'readonly', setTimeout: 'readonly', setInterval: 'readonly' },
+    },
+  },
+  {
     files: ['test/**'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

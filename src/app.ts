@@ -4,8 +4,10 @@ import { apiRoutes } from './http/api-routes';
 import { errorHandler } from './http/error-handler';
 import { opsRoutes } from './http/ops-routes';
 import { requestLog } from './http/request-log';
+import { securityHeaders } from './http/security-headers';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
+import type { OperatorPage } from './page/operator-page';
 import type { Recipient, Store } from './store/store';
 import type { WebhookStore } from './store/webhook-store';
 import { CallFlow } from './voice/call-flow';
@@ -36,6 +38,8 @@ export interface AppDeps {
   };
   /** Where events are forwarded, for the admin's view of each backlog. */
   forwardTargets: string[];
+  /** The operator's page at `/`, and its live updates at `/api/live`. */
+  page: OperatorPage;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -44,6 +48,7 @@ export function createApp(deps: AppDeps): Express {
   // Twilio's signature is checked against PUBLIC_URL, so nothing here needs the proxy's headers.
   app.set('trust proxy', false);
   app.use(requestLog(deps.logger));
+  app.use(securityHeaders({ https: deps.plan.publicUrl.startsWith('https://') }));
 
   const flow = new CallFlow({
     store: deps.store,
@@ -56,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
     missedCallDeadlineMs: deps.missedCallDeadlineMs,
   });
   app.use(opsRoutes(deps));
+  app.use(deps.page.routes);
   app.use(
     '/twilio',
     voiceRoutes({

@@ -46,6 +46,8 @@ export interface Config {
   inboxRetentionDays: number;
   /** Meta's Graph API, for the `wa-onboard meta` and `doctor` commands; the service never calls it. */
   meta: MetaSettings;
+  /** The settings local mode generated because they were not set; empty in production. */
+  generatedSecrets: Array<keyof LocalSecrets>;
 }
 
 /** What the command needs to drive Meta's onboarding API; each id is null until set. */
@@ -274,7 +276,10 @@ function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets)
     notices.push('NOTIFY_EMAIL_TO and NOTIFY_SMS_TO are not set: codes are only stored (see GET /api/codes)');
   }
   // Generated credentials cannot reach Twilio; real ones set in the environment can.
-  const config = build(filled, 'local', { smsViaTwilio: Boolean(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN) });
+  const config = build(filled, 'local', {
+    smsViaTwilio: Boolean(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN),
+    generatedSecrets: missing,
+  });
   if (!config.smtp && e.NOTIFY_EMAIL_TO.length > 0) notices.push('SMTP_URL is not set: emails go to the outbox folder');
   if (!config.smsViaTwilio && e.NOTIFY_SMS_TO.length > 0) {
     notices.push('Twilio credentials are not set: SMS go to the outbox folder');
@@ -282,7 +287,11 @@ function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets)
   return { config, notices };
 }
 
-function build(e: Parsed, mode: Config['mode'], options = { smsViaTwilio: true }): Config {
+function build(
+  e: Parsed,
+  mode: Config['mode'],
+  options: { smsViaTwilio: boolean; generatedSecrets: Config['generatedSecrets'] } = { smsViaTwilio: true, generatedSecrets: [] },
+): Config {
   const phoneNumber = e.TWILIO_PHONE_NUMBER ?? '+15005550006';
   return {
     mode,
@@ -319,6 +328,7 @@ function build(e: Parsed, mode: Config['mode'], options = { smsViaTwilio: true }
       graphUrl: e.META_GRAPH_URL.replace(/\/+$/, ''),
       graphVersion: e.META_GRAPH_VERSION,
     },
+    generatedSecrets: options.generatedSecrets,
   };
 }
 

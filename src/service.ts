@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import http, { type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -10,7 +11,11 @@ import { deliveryTransports } from './delivery/transports';
 import { frontDoor } from './http/front-door';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import type { LoginThrottleOptions } from './page/login-throttle';
+import { createOperatorPage, shownWrites, STORE_WRITES_SHOWN, WEBHOOK_WRITES_SHOWN } from './page/operator-page';
+import { summarizeSettings } from './page/settings-summary';
 import { recipientsOf } from './recipients';
+import { notifyOnWrite } from './store/notify-on-write';
 import { openSqliteStores } from './store/open-sqlite';
 import type { Store } from './store/store';
 import type { WebhookStore } from './store/webhook-store';
@@ -38,6 +43,8 @@ export interface ServiceOptions {
   onEvent?: WebhookOptions['onEvent'];
   forwardBackoffMs?: WebhookOptions['forwardBackoffMs'];
   forwardTimeoutMs?: WebhookOptions['forwardTimeoutMs'];
+  /** How failed sign-ins to the operator page are slowed (tests shorten the waits). */
+  loginThrottle?: Partial<LoginThrottleOptions>;
 }
 
 /** A wired service: the app, its stores and its background workers, ready to listen. */
@@ -68,7 +75,12 @@ export function createService(config: Config, options: ServiceOptions): Service 
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const pollMs = options.pollMs ?? 5_000;
-  const { store, webhooks } = openSqliteStores(config.dataDir);
+  const stores = openSqliteStores(config.dataDir);
+  // Every write that changes what the operator page shows says so here; the page listens.
+  const changes = new EventEmitter();
+  const changed = () => changes.emit('change');
+  const store = notifyOnWrite(stores.store, shownWrites(STORE_WRITES_SHOWN), changed);
+  const webhooks = notifyOnWrite(stores.webhooks, shownWrites(WEBHOOK_WRITES_SHOWN), changed);
   const transports = deliveryTransports(config);
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
   const worker = new DeliveryWorker({
@@ -83,6 +95,18 @@ export function createService(config: Config, options: ServiceOptions): Service 
   });
 
   const whatsapp = createWebhookRuntime(config, { webhooks, clock, logger, metrics, pollMs }, options);
+  const page = createOperatorPage({
+    store: stores.store,
+    webhooks: stores.webhooks,
+    sessionStore: stores.sessions,
+    settings: summarizeSettings(config),
+    forwardTargets: whatsapp.forwarder.targets,
+    adminToken: config.adminToken,
+    clock,
+    logger,
+    loginThrottle: options.loginThrottle,
+  });
+  changes.on('change', () => page.changed());
 
   const app = createApp({
     store,
@@ -103,6 +127,7 @@ export function createService(config: Config, options: ServiceOptions): Service 
     missedCallDeadlineMs: options.missedCallDeadlineMs ?? 15 * 60_000,
     whatsapp: { verifyToken: config.whatsapp.verifyToken, intake: whatsapp.intake },
     forwardTargets: whatsapp.forwarder.targets,
+    page,
   });
   // Meta's POSTs go straight to the intake; everything else through Express (see front-door.ts).
   const listener = frontDoor(app, [{ method: 'POST', path: WEBHOOK_PATH, handler: whatsapp.intake }]);
@@ -137,6 +162,8 @@ export function createService(config: Config, options: ServiceOptions): Service 
       return { server: s, url: `http://127.0.0.1:${address.port}` };
     },
     async close() {
+      // Open pages' event streams never end by themselves: the server could not close with them.
+      page.close();
       if (server) {
         const s = server;
         // In-flight requests finish (their POSTs are stored); idle keep-alive connections close.

@@ -1,15 +1,26 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { secretsEqual } from './constant-time';
 import { UnauthorizedError } from './errors';
 
-/** Lets a request through only with `Authorization: Bearer <adminToken>`. */
-export function requireAdminToken(adminToken: string): RequestHandler {
-  return (req, _res, next) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
-    if (!match?.[1] || !secretsEqual(match[1], adminToken)) {
-      next(new UnauthorizedError());
+export interface AdminAuthOptions {
+  adminToken: string;
+  /** True when the request carries the operator page's session cookie. */
+  isSignedIn: (req: Request) => Promise<boolean>;
+}
+
+/**
+ * Lets a request through with `Authorization: Bearer <adminToken>` (scripts and the command), or
+ * with the operator page's session cookie (the page's own requests). A bearer header that is
+ * present and wrong is refused even with a session: whoever sent it meant the token.
+ */
+export function requireAdmin(options: AdminAuthOptions): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.header('authorization');
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      next(match?.[1] && secretsEqual(match[1], options.adminToken) ? undefined : new UnauthorizedError());
       return;
     }
-    next();
+    next((await options.isSignedIn(req)) ? undefined : new UnauthorizedError());
   };
 }

@@ -1,7 +1,7 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { Store } from '../store/store';
 import type { WebhookStore } from '../store/webhook-store';
-import { requireAdminToken } from './admin-auth';
+import { requireAdmin } from './admin-auth';
 import { BadRequestError } from './errors';
 
 export interface ApiDeps {
@@ -10,12 +10,17 @@ export interface ApiDeps {
   /** The forwarding targets, for the backlog of each. */
   forwardTargets: string[];
   adminToken: string;
+  /** The operator page: its session cookie is accepted here, and its event stream lives here. */
+  page: { isSignedIn: (req: Request) => Promise<boolean>; live: RequestHandler };
 }
 
-/** `/api/*`: the admin's view, behind the bearer token. Never cached: it holds codes and messages. */
+/**
+ * `/api/*`: the admin's view, behind the bearer token or the operator page's session. Never
+ * cached: it holds codes and messages.
+ */
 export function apiRoutes(deps: ApiDeps): Router {
   const router = Router();
-  router.use(requireAdminToken(deps.adminToken));
+  router.use(requireAdmin({ adminToken: deps.adminToken, isSignedIn: deps.page.isSignedIn }));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
@@ -26,6 +31,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.get('/webhook', async (_req, res) => {
     res.json(await deps.webhooks.overview(deps.forwardTargets, 20));
   });
+  router.get('/live', deps.page.live);
   router.get('/events', async (req, res) => {
     res.json({ events: await deps.webhooks.latestEvents(limitOf(req)) });
   });

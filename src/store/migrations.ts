@@ -94,4 +94,13 @@ export const migrations: string[] = [
     value INTEGER NOT NULL
   );
   `,
+  `
+  -- The operator page's sign-ins. Only a hash of the cookie is kept: a copy of the database opens no session.
+  CREATE TABLE admin_sessions (
+    token_hash TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+  `,
 ];

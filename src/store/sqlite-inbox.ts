@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { WhatsAppEvent } from '../whatsapp/event';
+import { EVENT_KINDS, type WhatsAppEvent } from '../whatsapp/event';
 import { advancesStatus, type StatusMark } from '../whatsapp/status-order';
 import { SqliteCounters } from './sqlite-counters';
 import type { DispatchOutcome, DispatchSummary, InboxItem, InboxRecord, WebhookStore } from './webhook-store';
@@ -87,6 +87,8 @@ export class SqliteInbox implements SyncOf<InboxPart> {
       this.counters.bump('invalid', invalid);
       this.counters.bump('events', created.length);
       this.counters.bump('duplicates', duplicates);
+      for (const kind of EVENT_KINDS) this.counters.bump(`events:${kind}`, created.filter((e) => e.kind === kind).length);
+      if (created.length > 0) this.counters.set('last_event_at', now.getTime());
       return { created, duplicates, invalid };
     });
     // Dispatch is rebuilt from the inbox, whose rows were synced before Meta got its 200: its own

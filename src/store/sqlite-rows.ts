@@ -1,4 +1,4 @@
-import type { Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus } from './store';
+import type { CallView, Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus, DeliveryView } from './store';
 
 /** Rows as SQLite returns them (times in epoch milliseconds), and their mapping to the store's types. */
 
@@ -27,6 +27,17 @@ export interface CodeRow {
   received_at: number;
   from_number: string;
   to_number: string;
+}
+
+export interface CallRow {
+  call_sid: string;
+  from_number: string;
+  to_number: string;
+  started_at: number;
+  recording_url: string | null;
+  heard: string;
+  fallback_at: number | null;
+  codes: number;
 }
 
 export interface DeliveryRow {
@@ -68,13 +79,31 @@ export function toCodeView(row: CodeRow, deliveries: DeliveryRow[]): CodeView {
     from: row.from_number,
     to: row.to_number,
     receivedAt: new Date(row.received_at).toISOString(),
-    deliveries: deliveries.map((d) => ({
-      channel: d.channel,
-      to: d.recipient,
-      status: d.status,
-      attempts: d.attempts,
-      error: d.last_error,
-      sentAt: d.sent_at === null ? null : new Date(d.sent_at).toISOString(),
-    })),
+    deliveries: deliveries.map(toDeliveryView),
+  };
+}
+
+export function toCallView(row: CallRow, notices: DeliveryRow[]): CallView {
+  return {
+    callSid: row.call_sid,
+    from: row.from_number,
+    to: row.to_number,
+    startedAt: new Date(row.started_at).toISOString(),
+    recordingUrl: row.recording_url,
+    heard: JSON.parse(row.heard) as string[],
+    fallbackAt: row.fallback_at === null ? null : new Date(row.fallback_at).toISOString(),
+    codes: row.codes,
+    notices: notices.map(toDeliveryView),
+  };
+}
+
+function toDeliveryView(d: DeliveryRow): DeliveryView {
+  return {
+    channel: d.channel,
+    to: d.recipient,
+    status: d.status,
+    attempts: d.attempts,
+    error: d.last_error,
+    sentAt: d.sent_at === null ? null : new Date(d.sent_at).toISOString(),
   };
 }

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import { asyncOf, type SyncOf } from './async-of';
 import { openDatabase } from './sqlite-database';
-import { toCodeView, toJob, type CodeRow, type DeliveryRow, type DueRow } from './sqlite-rows';
-import type { CallInfo, CapturedCode, CodeView, DeliveryJob, Recipient, Store } from './store';
+import { SqliteCallViews } from './sqlite-call-views';
+import { toJob, type DueRow } from './sqlite-rows';
+import type { CallInfo, CapturedCode, DeliveryJob, Recipient, Store } from './store';
 
 /** The store on a SQLite file under `dataDir`. */
 export function openSqliteStore(dataDir: string): Store {
@@ -11,10 +12,12 @@ export function openSqliteStore(dataDir: string): Store {
 
 /** The store on an open database; closing the store closes the database. */
 export function sqliteStoreOn(db: Database.Database): Store {
-  return asyncOf<Store>(new SqliteStore(db));
+  return asyncOf<Store>(new SqliteStore(db), new SqliteCallViews(db));
 }
 
-class SqliteStore implements SyncOf<Store> {
+type WritePart = Omit<Store, keyof SqliteCallViews>;
+
+class SqliteStore implements SyncOf<WritePart> {
   constructor(private readonly db: Database.Database) {}
 
   recordCall(call: CallInfo, at: Date): void {
@@ -146,20 +149,6 @@ class SqliteStore implements SyncOf<Store> {
       .prepare(`SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'`)
       .get() as { at: number | null };
     return row.at === null ? null : new Date(row.at);
-  }
-
-  listCodes(limit: number): CodeView[] {
-    const codes = this.db
-      .prepare(
-        `SELECT k.id, k.code, k.source, k.call_sid, k.received_at, c.from_number, c.to_number
-         FROM codes k JOIN calls c ON c.call_sid = k.call_sid
-         ORDER BY k.received_at DESC, k.id DESC LIMIT ?`,
-      )
-      .all(limit) as CodeRow[];
-    const deliveries = this.db.prepare(
-      `SELECT channel, recipient, status, attempts, last_error, sent_at FROM deliveries WHERE code_id = ? ORDER BY id`,
-    );
-    return codes.map((k) => toCodeView(k, deliveries.all(k.id) as DeliveryRow[]));
   }
 
   ping(): void {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { WhatsAppEvent } from '../whatsapp/event';
+import { EVENT_KINDS, type EventKind, type WhatsAppEvent } from '../whatsapp/event';
 import { displayTarget } from '../whatsapp/sinks';
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './sqlite-counters';
@@ -21,10 +21,14 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
 
   overview(targets: string[], failureLimit: number): WebhookOverview {
     const count = (name: string) => this.counters.get(name) ?? 0;
-    const verified = this.counters.get('last_verified_at');
+    const at = (name: string) => {
+      const value = this.counters.get(name);
+      return value === null ? null : new Date(value).toISOString();
+    };
     const pending = this.db.prepare(`SELECT COUNT(*) AS n FROM webhook_inbox WHERE state = 'pending'`).get() as { n: number };
     return {
-      lastVerifiedAt: verified === null ? null : new Date(verified).toISOString(),
+      lastVerifiedAt: at('last_verified_at'),
+      lastEventAt: at('last_event_at'),
       counts: {
         stored: count('stored'),
         dispatched: count('dispatched'),
@@ -32,6 +36,7 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
         pending: pending.n,
         events: count('events'),
         duplicates: count('duplicates'),
+        byKind: Object.fromEntries(EVENT_KINDS.map((kind) => [kind, count(`events:${kind}`)])) as Record<EventKind, number>,
       },
       // Configured targets, and any other one that is still owed events (FORWARD_URL changed).
       forwarding: [...new Set([...targets, ...pendingTargetsIn(this.db)])].map((t) => this.forwarding(t, targets.includes(t))),

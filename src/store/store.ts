@@ -45,6 +45,24 @@ export interface DeliveryView {
   sentAt: string | null;
 }
 
+/** The latest call as the operator page shows it. */
+export interface CallView {
+  callSid: string;
+  from: string;
+  to: string;
+  startedAt: string;
+  /** The whole call's recording, or the fallback's, once Twilio reported it. */
+  recordingUrl: string | null;
+  /** What was heard without a full code, in order. */
+  heard: string[];
+  /** When the call went on to the transcribed recording, if it did. */
+  fallbackAt: string | null;
+  /** Codes captured on this call. */
+  codes: number;
+  /** The "no code heard" notice, one delivery per recipient, once scheduled. */
+  notices: DeliveryView[];
+}
+
 export interface CodeView {
   code: string;
   source: CodeSource;
@@ -89,7 +107,10 @@ export interface Store {
   /** When the next pending delivery is due, if any: the worker sleeps until then. */
   nextDueAt(): Promise<Date | null>;
 
+  /** The latest codes, newest first, with their deliveries. */
   listCodes(limit: number): Promise<CodeView[]>;
+  /** The call that started last, if any. */
+  latestCall(): Promise<CallView | null>;
   /** Throws when the database does not answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

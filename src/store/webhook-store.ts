@@ -1,5 +1,5 @@
 import type { ExplainedError } from '../whatsapp/explain-error';
-import type { WhatsAppEvent } from '../whatsapp/event';
+import type { EventKind, WhatsAppEvent } from '../whatsapp/event';
 
 /** Which secret an intake's signature matched; `unchecked` only where checks were turned off. */
 export type SignedWith = 'current' | 'previous' | 'unchecked';
@@ -66,6 +66,8 @@ export interface FailureView {
 
 export interface WebhookOverview {
   lastVerifiedAt: string | null;
+  /** When the latest new event was dispatched (redeliveries do not count). */
+  lastEventAt: string | null;
   counts: {
     /** Authentic POSTs stored. */
     stored: number;
@@ -79,6 +81,8 @@ export interface WebhookOverview {
     events: number;
     /** Events seen again (Meta's redeliveries). */
     duplicates: number;
+    /** Distinct events of each kind (counted from the release that added them). */
+    byKind: Record<EventKind, number>;
   };
   forwarding: ForwardingView[];
   failures: FailureView[];

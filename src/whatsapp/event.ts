@@ -1,7 +1,8 @@
 import type { ExplainedError } from './explain-error';
 
 /** What one item of a webhook is: a message, a status of a message we sent, an error, or another field. */
-export type EventKind = 'message' | 'status' | 'error' | 'field';
+export const EVENT_KINDS = ['message', 'status', 'error', 'field'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 /**
  * One item of Meta's batch, normalised: what every sink receives. `data` is the item exactly as

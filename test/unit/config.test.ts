@@ -99,6 +99,7 @@ describe('loadConfig in production', () => {
         graphUrl: 'https://graph.facebook.com',
         graphVersion: DEFAULT_GRAPH_VERSION,
       },
+      generatedSecrets: [],
     });
     expect(notices).toEqual([]);
   });
@@ -238,6 +239,11 @@ describe('loadConfig in local mode', () => {
     for (const missing of ['ADMIN_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_URL', 'TWILIO_PHONE_NUMBER']) {
       expect(text).toContain(`${missing} is not set`);
     }
+  });
+
+  it('names the secrets it generated, for the operator page, and only those', () => {
+    const { config } = loadConfig({ ADMIN_TOKEN: ADMIN_TOKEN, WHATSAPP_APP_SECRET: 'app-secret-0123456789abcdef' }, () => GENERATED);
+    expect(config.generatedSecrets).toEqual(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'WHATSAPP_VERIFY_TOKEN']);
   });
 
   it('never puts a generated secret in a notice', () => {

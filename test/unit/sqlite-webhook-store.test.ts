@@ -125,9 +125,12 @@ describe('recordDispatch', () => {
     expect(summary).toMatchObject({ duplicates: 0, invalid: 0 });
     expect(summary.created.map((e) => e.kind)).toEqual(['message', 'message', 'status', 'message', 'field']);
     expect(await webhooks.pendingInbox(10)).toEqual([]);
-    expect((await webhooks.overview([], 10)).counts).toEqual({
+    const overview = await webhooks.overview([], 10);
+    expect(overview.counts).toEqual({
       stored: 1, dispatched: 1, invalid: 0, pending: 0, events: 5, duplicates: 0,
+      byKind: { message: 3, status: 1, error: 0, field: 1 },
     });
+    expect(overview.lastEventAt).toBe(T0.toISOString());
   });
 
   it('marks a POST that is not a payload it knows invalid, with no events and nothing to forward', async () => {

@@ -1,0 +1,123 @@
+import type { Request, RequestHandler, Router } from 'express';
+import type { Clock } from '../delivery/ports';
+import type { Logger } from '../observability/logger';
+import type { SessionStore } from '../store/session-store';
+import type { Store } from '../store/store';
+import type { WebhookStore } from '../store/webhook-store';
+import { AdminSessions } from './admin-sessions';
+import { buildChecklist } from './checklist';
+import type { LiveView } from './live-updates';
+import { LiveUpdates } from './live-updates';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
+import { readSnapshot } from './page-snapshot';
+import { pageRoutes } from './page-routes';
+import { renderChecklist } from './render-checklist';
+import { renderDashboard } from './render-page';
+import type { SettingsSummary } from './settings-summary';
+
+export interface OperatorPageDeps {
+  store: Store;
+  webhooks: WebhookStore;
+  sessionStore: SessionStore;
+  settings: SettingsSummary;
+  forwardTargets: string[];
+  adminToken: string;
+  clock: Clock;
+  logger: Logger;
+  loginThrottle?: Partial<LoginThrottleOptions>;
+  /** Changes closer together than this reach open pages as one update. */
+  coalesceMs?: number;
+}
+
+/** The operator's page, wired: its routes, its live stream, and what the rest of the app needs of it. */
+export interface OperatorPage {
+  /** `GET /`, `POST /login`, `POST /logout`, `/assets/*`. */
+  routes: Router;
+  /** `GET /api/live`, the page's event stream (behind the API's sign-in check). */
+  live: RequestHandler;
+  /** True when a request carries the cookie of an open session: `/api/*` accepts it as well as the bearer token. */
+  isSignedIn(req: Request): Promise<boolean>;
+  /** Something the page shows was stored: open pages are updated. */
+  changed(): void;
+  /** Ends the open event streams, so the server can close. */
+  close(): void;
+}
+
+/**
+ * Which store methods change what the page shows. A `Record` over every method, so a method
+ * added to a store must be placed here before the code compiles.
+ */
+export const STORE_WRITES_SHOWN: Record<keyof Store, boolean> = {
+  recordCall: true,
+  addHeard: true,
+  setRecordingUrl: true,
+  markFallback: true,
+  captureCode: true,
+  scheduleMissedCallNotice: true,
+  releaseMissedCallNotice: true,
+  markDeliverySent: true,
+  markDeliveryRetry: true,
+  markDeliveryFailed: true,
+  callState: false,
+  dueDeliveries: false,
+  nextDueAt: false,
+  listCodes: false,
+  latestCall: false,
+  ping: false,
+  close: false,
+};
+
+export const WEBHOOK_WRITES_SHOWN: Record<keyof WebhookStore, boolean> = {
+  appendToInbox: true,
+  recordDispatch: true,
+  markForwardSent: true,
+  markForwardRetry: true,
+  markForwardRejected: true,
+  recordVerification: true,
+  prune: true,
+  pendingInbox: false,
+  forwardHeads: false,
+  nextInLane: false,
+  pendingTargets: false,
+  nextForwardDueAt: false,
+  overview: false,
+  latestEvents: false,
+};
+
+/** The names of the methods marked true. */
+export function shownWrites<S>(methods: Record<keyof S, boolean>): Array<keyof S> {
+  return (Object.keys(methods) as Array<keyof S>).filter((name) => methods[name]);
+}
+
+export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
+  const sessions = new AdminSessions({
+    store: deps.sessionStore,
+    clock: deps.clock,
+    secure: deps.settings.publicUrl.startsWith('https://'),
+  });
+  const number = deps.settings.lines.find((l) => l.variables === 'TWILIO_PHONE_NUMBER')?.value ?? '';
+  const checklistNow = async () => {
+    const now = deps.clock.now();
+    const items = buildChecklist(await readSnapshot(deps), now);
+    return { items, html: renderChecklist(items, now) };
+  };
+  const view = async (): Promise<LiveView> => {
+    const { items, html } = await checklistNow();
+    return { key: JSON.stringify(items), html: html.text };
+  };
+  const live = new LiveUpdates({ view, logger: deps.logger, coalesceMs: deps.coalesceMs });
+  return {
+    routes: pageRoutes({
+      adminToken: deps.adminToken,
+      sessions,
+      throttle: new LoginThrottle(deps.loginThrottle),
+      dashboard: async () => renderDashboard({ number, checklist: (await checklistNow()).html }),
+      logger: deps.logger,
+      local: deps.settings.mode === 'local',
+    }),
+    live: (req, res) => live.attach(req, res),
+    isSignedIn: (req) => sessions.isSignedIn(req),
+    changed: () => live.changed(),
+    close: () => live.close(),
+  };
+}

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { Router, type Request, type Response } from 'express';
+import { secretsEqual } from '../http/constant-time';
+import { ForbiddenError, HttpError } from '../http/errors';
+import type { Logger } from '../observability/logger';
+import type { AdminSessions } from './admin-sessions';
+import { TooManyLoginsError, type LoginThrottle } from './login-throttle';
+import { renderLogin } from './render-page';
+
+export interface PageRoutesDeps {
+  adminToken: string;
+  sessions: AdminSessions;
+  throttle: LoginThrottle;
+  /** The whole dashboard document, rendered from the stores now. */
+  dashboard: () => Promise<string>;
+  logger: Logger;
+  /** Local mode: the sign-in page says where the generated token is kept. */
+  local: boolean;
+}
+
+/** assets/ at the top of the package: two folders up from both src/page and dist/page. */
+const ASSETS_DIR = path.join(__dirname, '..', '..', 'assets');
+const ASSET_TYPES: Record<string, string> = {
+  'operator-page.css': 'text/css',
+  'operator-page.js': 'text/javascript',
+  'favicon.svg': 'image/svg+xml',
+};
+
+/** `GET /`, sign-in and sign-out, and the page's two static files. */
+export function pageRoutes(deps: PageRoutesDeps): Router {
+  const router = Router();
+  // The page shows codes: never kept by a browser's or a proxy's cache.
+  const login = (error?: string) => renderLogin({ error, local: deps.local });
+  const page = (res: Response, status: number, body: string) => {
+    res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
+  };
+
+  router.get('/', async (req, res) => {
+    if (await deps.sessions.isSignedIn(req)) page(res, 200, await deps.dashboard());
+    else page(res, 200, login());
+  });
+
+  // A sign-in form holds one token: a small limit keeps large bodies out before they are read.
+  router.post('/login', refuseCrossSite, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    const token = typeof body?.token === 'string' ? body.token.trim() : '';
+    let accepted: boolean;
+    try {
+      accepted = await deps.throttle.attempt(clientOf(req), () => token !== '' && secretsEqual(token, deps.adminToken));
+    } catch (error) {
+      if (!(error instanceof TooManyLoginsError)) throw error;
+      page(res, 429, login('Too many sign-ins at once from your address. Wait a moment and try again.'));
+      return;
+    }
+    if (!accepted) {
+      deps.logger.warn({ client: clientOf(req) }, 'operator page: refused a sign-in with a wrong token');
+      page(res, 401, login('That is not the admin token.'));
+      return;
+    }
+    await deps.sessions.open(res);
+    deps.logger.info({ client: clientOf(req) }, 'operator page: signed in');
+    res.redirect(303, '/');
+  });
+
+  router.post('/logout', refuseCrossSite, async (req, res) => {
+    await deps.sessions.close(req, res);
+    res.redirect(303, '/');
+  });
+
+  for (const [file, type] of Object.entries(ASSET_TYPES)) {
+    const body = fs.readFileSync(path.join(ASSETS_DIR, file));
+    router.get(`/assets/${file}`, (_req, res) => {
+      // Revalidated each time (Express sends an ETag): a new release's script is never mixed with an old page.
+      res.set('Cache-Control', 'no-cache').type(type).send(body);
+    });
+  }
+  return router;
+}
+
+/**
+ * A form posted from another site is refused: SameSite=Strict already keeps our cookie off it, and
+ * this keeps another site from signing a browser in (or out) behind the operator's back.
+ * `Sec-Fetch-Site` is sent by every current browser; a client without it (curl) is not a browser.
+ */
+function refuseCrossSite(req: Request, _res: Response, next: (error?: HttpError) => void): void {
+  const site = req.header('sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') next(new ForbiddenError('sign in from the page itself'));
+  else next();
+}
+
+/** The address the sign-in came from. Behind a proxy every sign-in shares the proxy's address. */
+function clientOf(req: Request): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,31 @@
+import type { CallView, CodeView, Store } from '../store/store';
+import type { WebhookOverview, WebhookStore } from '../store/webhook-store';
+import type { SettingsSummary } from './settings-summary';
+
+/** Everything the operator page shows, read from the stores in one go. */
+export interface PageSnapshot {
+  settings: SettingsSummary;
+  latestCall: CallView | null;
+  latestCode: CodeView | null;
+  webhook: WebhookOverview;
+}
+
+export interface SnapshotSources {
+  store: Pick<Store, 'latestCall' | 'listCodes'>;
+  webhooks: Pick<WebhookStore, 'overview'>;
+  settings: SettingsSummary;
+  /** Where events are forwarded, for the backlog of each. */
+  forwardTargets: string[];
+}
+
+/** The latest failures shown: enough to see a pattern, few enough for a phone's screen. */
+export const FAILURES_SHOWN = 5;
+
+export async function readSnapshot(sources: SnapshotSources): Promise<PageSnapshot> {
+  const [latestCall, codes, webhook] = await Promise.all([
+    sources.store.latestCall(),
+    sources.store.listCodes(1),
+    sources.webhooks.overview(sources.forwardTargets, FAILURES_SHOWN),
+  ]);
+  return { settings: sources.settings, latestCall, latestCode: codes[0] ?? null, webhook };
+}

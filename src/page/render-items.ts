@@ -1,0 +1,114 @@
+import type { DeliveryView } from '../store/store';
+import type { CallItem, CodeItem, ConfigurationItem, EventsItem, FailuresItem, ForwardingItem, WebhookItem } from './checklist';
+import { html, type SafeHtml } from './html';
+import { timeAgo } from './time-ago';
+
+/** The details under each checklist item. Every value goes through `html`, so none becomes markup. */
+
+/** A time the browser keeps current (assets/operator-page.js); the tooltip holds the exact time. */
+function when(iso: string, now: Date): SafeHtml {
+  return html`<time datetime="${iso}" title="${iso}" data-relative>${timeAgo(iso, now)}</time>`;
+}
+
+function pairs(rows: Array<[string, SafeHtml | string | number]>): SafeHtml {
+  return html`<dl class="pairs">${rows.map(([term, value]) => html`<div><dt>${term}</dt><dd>${value}</dd></div>`)}</dl>`;
+}
+
+export function configurationDetails(settings: ConfigurationItem['details']): SafeHtml {
+  // Folded, so the code stays near the top of a phone's screen; the summary above says what is wrong.
+  return html`<p class="meta">Mode: ${settings.mode}. Public URL: <code>${settings.publicUrl}</code></p>
+<details id="settings-details"><summary>All ${settings.lines.length} settings</summary>
+<dl class="settings">${settings.lines.map(
+    (line) => html`<div data-setting-state="${line.state}"><dt>${line.label}</dt><dd>${line.value} <small>${line.variables}</small></dd></div>`,
+  )}</dl>
+</details>`;
+}
+
+export function callDetails({ call, rehearsal, number }: CallItem['details'], now: Date): SafeHtml {
+  if (!call) return html`<p class="meta">Point the number's voice URL at the service: <code>wa-onboard twilio connect</code>.</p>`;
+  const notices = call.notices.length > 0 ? html`<h3>No-code notice</h3>${deliveryList(call.notices, now)}` : null;
+  return html`${pairs([
+    ['From', rehearsal ? `${call.from} (rehearsal)` : call.from],
+    ['To', call.to === number ? call.to : `${call.to} (not ${number})`],
+    ['Started', when(call.startedAt, now)],
+    ['Call SID', html`<code>${call.callSid}</code>`],
+  ])}${notices}`;
+}
+
+export function codeDetails({ code, sourceLabel, callWithoutCode }: CodeItem['details'], now: Date): SafeHtml {
+  const missed = callWithoutCode
+    ? html`<div class="missed">
+<p>Call started ${when(callWithoutCode.startedAt, now)}.</p>
+${callWithoutCode.heard.length > 0 ? html`<p>Heard without a full code:</p><ul class="heard">${callWithoutCode.heard.map((h) => html`<li>“${h}”</li>`)}</ul>` : null}
+${callWithoutCode.recordingUrl ? html`<p><a href="${callWithoutCode.recordingUrl}" rel="noopener noreferrer" target="_blank">Listen to the recording</a> <small>(opens Twilio; sign in there)</small></p>` : null}
+</div>`
+    : null;
+  if (!code) return html`${missed}`;
+  return html`${missed}
+<div class="code-box">
+<p class="code-label" id="latest-code-label">${callWithoutCode ? 'Previous code' : 'Latest code'}</p>
+<p class="code-value" id="latest-code" aria-labelledby="latest-code-label">${code.code}</p>
+<button type="button" class="copy" data-copy="${code.code}" hidden>Copy code</button>
+</div>
+<p class="meta">Heard ${when(code.receivedAt, now)} by ${sourceLabel}, on the call from ${code.from}.</p>
+${code.deliveries.length > 0 ? html`<h3>Deliveries</h3>${deliveryList(code.deliveries, now)}` : null}`;
+}
+
+const DELIVERY_STATUS: Record<DeliveryView['status'], string> = {
+  sent: 'sent',
+  pending: 'sending',
+  failed: 'failed',
+  cancelled: 'cancelled (a code came)',
+};
+
+function deliveryList(deliveries: DeliveryView[], now: Date): SafeHtml {
+  return html`<ul class="deliveries">${deliveries.map((d) => {
+    const status = d.status === 'pending' && d.error ? `retrying (attempt ${d.attempts})` : DELIVERY_STATUS[d.status];
+    return html`<li data-status="${d.status}"><span class="channel">${d.channel === 'email' ? 'Email' : 'SMS'}</span> to ${d.to}: <strong>${status}</strong>${d.sentAt ? html` ${when(d.sentAt, now)}` : null}${d.error && d.status !== 'sent' ? html`<br><small class="error">${d.error}</small>` : null}</li>`;
+  })}</ul>`;
+}
+
+export function webhookDetails({ lastVerifiedAt, callbackUrl }: WebhookItem['details'], now: Date): SafeHtml {
+  return pairs([
+    ['Callback URL', html`<code>${callbackUrl}</code>`],
+    ['Last verified', lastVerifiedAt ? when(lastVerifiedAt, now) : 'never'],
+  ]);
+}
+
+export function eventsDetails({ counts, lastEventAt }: EventsItem['details'], now: Date): SafeHtml {
+  return pairs([
+    ['Messages', counts.byKind.message],
+    ['Statuses', counts.byKind.status],
+    ['Errors', counts.byKind.error],
+    ['Other fields', counts.byKind.field],
+    ['Last event', lastEventAt ? when(lastEventAt, now) : 'none yet'],
+    ['Redeliveries', counts.duplicates],
+    ['Waiting for dispatch', counts.pending],
+    ['Unreadable POSTs', counts.invalid],
+  ]);
+}
+
+export function forwardingDetails({ targets }: ForwardingItem['details'], now: Date): SafeHtml {
+  if (targets.length === 0) return html``;
+  return html`<ul class="targets">${targets.map(
+    (t) => html`<li><code>${t.target}</code>${t.configured ? null : html` <strong>(no longer in FORWARD_URL)</strong>`}
+${pairs([
+  ['Waiting', t.backlog],
+  ['Oldest waiting', t.oldestPendingAt ? when(t.oldestPendingAt, now) : '-'],
+  ['Sent', t.sent],
+  ['Refused', t.rejected],
+  ['Expired', t.expired],
+])}${t.lastError ? html`<small class="error">Last error: ${t.lastError}</small>` : null}</li>`,
+  )}</ul>`;
+}
+
+export function failuresDetails({ failures }: FailuresItem['details'], now: Date): SafeHtml {
+  if (failures.length === 0) return html``;
+  return html`<ul class="failures">${failures.map(
+    (f) => html`<li><p><strong>${f.kind} ${f.type}</strong> ${when(f.receivedAt, now)}${f.phoneNumberId ? ` on number id ${f.phoneNumberId}` : ''}</p>
+${f.errors.map(
+  (e) => html`<p class="error"><strong>${e.code ?? 'no code'}</strong> ${e.title ?? ''}${e.details ? `: ${e.details}` : ''}</p>
+<p>${e.meaning} <em>${e.action}</em></p>`,
+)}</li>`,
+  )}</ul>`;
+}
