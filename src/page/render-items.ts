@@ -26,7 +26,9 @@ export function configurationDetails(settings: ConfigurationItem['details']): Sa
 
 export function callDetails({ call, rehearsal, number }: CallItem['details'], now: Date): SafeHtml {
   if (!call) return html`<p class="meta">Point the number's voice URL at the service: <code>wa-onboard twilio connect</code>.</p>`;
-  const notices = call.notices.length > 0 ? html`<h3>No-code notice</h3>${deliveryList(call.notices, now)}` : null;
+  // A notice cancelled because the code came is no news: only one that went, or may go, is shown.
+  const live = call.notices.filter((n) => n.status !== 'cancelled');
+  const notices = live.length > 0 ? html`<h3>No-code notice</h3>${deliveryList(live, now)}` : null;
   return html`${pairs([
     ['From', rehearsal ? `${call.from} (rehearsal)` : call.from],
     ['To', call.to === number ? call.to : `${call.to} (not ${number})`],

@@ -69,6 +69,8 @@ export interface HarnessOptions {
   clock?: ServiceOptions['clock'];
   forwardBackoffMs?: ServiceOptions['forwardBackoffMs'];
   forwardTimeoutMs?: number;
+  /** How failed sign-ins to the operator page are slowed (default: waits of a few milliseconds). */
+  loginThrottle?: ServiceOptions['loginThrottle'];
   /** The port to listen on (default: any free one); with PUBLIC_URL set to it, the service is reachable at its public URL. */
   port?: number;
 }
@@ -120,6 +122,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       // Forwarding retries in milliseconds too.
       forwardBackoffMs: options.forwardBackoffMs ?? ((attempt) => Math.min(200, 20 * 2 ** attempt)),
       forwardTimeoutMs: options.forwardTimeoutMs,
+      loginThrottle: options.loginThrottle ?? { baseDelayMs: 5, maxDelayMs: 20 },
     });
     const { url } = await service.listen(options.port ?? 0, '127.0.0.1');
     return { service, url };

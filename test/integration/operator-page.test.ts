@@ -1,0 +1,229 @@
+import { ADMIN_TOKEN, callParams, eventually, startHarness, type Harness } from '../helpers/harness';
+
+/**
+ * The operator page over HTTP, as a browser without JavaScript (or a script) meets it: sign-in,
+ * the session cookie, the checklist rendered on the server, the event stream, the headers.
+ * test/integration/operator-page-browser.test.ts drives the same page in Chromium.
+ */
+
+const SESSION = '__Host-wa_onboard_session'; // PUBLIC_URL is https in the harness
+
+let h: Harness;
+
+beforeEach(async () => {
+  h = await startHarness();
+});
+
+afterEach(async () => {
+  await h.close();
+});
+
+function signIn(token: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${h.url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ token }).toString(),
+    redirect: 'manual',
+  });
+}
+
+/** Signs in and returns the Cookie header the browser would send back. */
+async function session(): Promise<string> {
+  const res = await signIn(ADMIN_TOKEN);
+  expect(res.status).toBe(303);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  return cookie.split(';')[0] as string;
+}
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(h.url + path, { headers, redirect: 'manual' });
+
+async function captureCode(callSid: string, speech: string): Promise<void> {
+  await h.twilioPost('/twilio/voice', callParams(callSid, { CallStatus: 'ringing' }));
+  const res = await h.twilioPost('/twilio/gather?listen=1', callParams(callSid, { SpeechResult: speech, Confidence: '0.9' }));
+  expect(res.status).toBe(200);
+}
+
+describe('signing in', () => {
+  it('shows a visitor without a session the sign-in form, and no checklist', async () => {
+    const res = await get('/');
+    const page = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page).toContain('<label for="token">Admin token</label>');
+    expect(page).toContain('action="/login"');
+    expect(page).not.toContain('id="checklist"');
+    // Production: the page does not point at the local secrets file.
+    expect(page).not.toContain('local-secrets.json');
+  });
+
+  it('refuses a wrong token with the form again and an alert, and opens no session', async () => {
+    const res = await signIn('not-the-admin-token-at-all');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const page = await res.text();
+    expect(page).toContain('role="alert"');
+    expect(page).toContain('That is not the admin token.');
+    expect(page).toContain('aria-invalid="true"');
+  });
+
+  it('refuses an empty token', async () => {
+    const res = await signIn('');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('opens a session with the admin token: an HttpOnly, SameSite=Strict, Secure __Host- cookie, then back to the page', async () => {
+    const res = await signIn(ADMIN_TOKEN);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/');
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(new RegExp(`^${SESSION}=[A-Za-z0-9_-]{43};`));
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(cookie).toContain('Secure');
+    expect(cookie).toContain('Path=/');
+    expect(cookie).not.toContain('Domain');
+  });
+
+  it('shows the checklist to a signed-in browser', async () => {
+    const page = await (await get('/', { cookie: await session() })).text();
+    expect(page).toContain('<main id="checklist">');
+    expect(page).toContain('+15005550006');
+    for (const title of ['Configuration', 'Verification call', 'Code', 'Webhook', 'Events', 'Forwarding', 'Failures']) {
+      expect(page).toContain(`> ${title}</h2>`);
+    }
+  });
+
+  it('refuses a sign-in form posted from another site', async () => {
+    const res = await signIn(ADMIN_TOKEN, { 'sec-fetch-site': 'cross-site' });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('turns away sign-ins queued beyond three from one address, at once', async () => {
+    await h.close();
+    h = await startHarness({ loginThrottle: { baseDelayMs: 300, maxDelayMs: 300 } });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => signIn('wrong-token-wrong-token')));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+  });
+
+  it('never logs the token tried, the session cookie or the code', async () => {
+    await signIn('a-wrong-guess-0123456789');
+    const cookie = await session();
+    await captureCode('CA' + 'a'.repeat(32), 'one two three four five six');
+    await get('/', { cookie });
+    const logs = h.logs.join('');
+    expect(logs).toContain('refused a sign-in');
+    expect(logs).not.toContain('a-wrong-guess-0123456789');
+    expect(logs).not.toContain(ADMIN_TOKEN);
+    expect(logs).not.toContain(cookie.split('=')[1] as string);
+    expect(logs).not.toContain('123456');
+  });
+});
+
+describe('the session', () => {
+  it('lets /api/* in with the session cookie, and still with the bearer token', async () => {
+    const cookie = await session();
+    expect((await get('/api/codes', { cookie })).status).toBe(200);
+    expect((await get('/api/codes', { authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(200);
+    expect((await get('/api/codes')).status).toBe(401);
+    expect((await get('/api/codes', { cookie: `${SESSION}=made-up-session-value` })).status).toBe(401);
+  });
+
+  it('refuses a wrong bearer token even alongside a valid session', async () => {
+    const cookie = await session();
+    expect((await get('/api/codes', { cookie, authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
+  });
+
+  it('ends with sign-out: the cookie is cleared and no longer opens anything', async () => {
+    const cookie = await session();
+    const res = await fetch(`${h.url}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION}=; .*Max-Age=0`));
+    expect((await get('/api/codes', { cookie })).status).toBe(401);
+    expect(await (await get('/', { cookie })).text()).toContain('action="/login"');
+  });
+
+  it('survives a restart of the service', async () => {
+    const cookie = await session();
+    await h.stopService();
+    await h.restartService();
+    expect((await get('/api/codes', { cookie })).status).toBe(200);
+  });
+});
+
+describe('the page', () => {
+  it('shows a captured code with its source and deliveries, without JavaScript', async () => {
+    await captureCode('CA' + 'b'.repeat(32), 'your code is 4 8 1 5 1 6');
+    await eventually(async () => ((await h.codes())[0]?.deliveries.every((d) => d.status === 'sent') ? true : undefined));
+    const page = await (await get('/', { cookie: await session() })).text();
+    expect(page).toContain('<p class="code-value" id="latest-code" aria-labelledby="latest-code-label">481516</p>');
+    expect(page).toContain('Heard by speech. 2 of 2 deliveries sent.');
+    expect(page).toMatch(/Email<\/span> to team@example\.com: <strong>sent<\/strong>/);
+    expect(page).toMatch(/SMS<\/span> to \+15005550001: <strong>sent<\/strong>/);
+  });
+
+  it('answers with headers that forbid framing, inline script and caching', async () => {
+    const res = await get('/', { cookie: await session() });
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    const page = await res.text();
+    // Every script is a file of ours; no attribute runs code.
+    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="/assets/operator-page.js" defer>']);
+    expect(page).not.toMatch(/\son[a-z]+=/i);
+    expect(page).not.toMatch(/style=/i);
+  });
+
+  it('serves its stylesheet, script and icon with their types', async () => {
+    expect((await get('/assets/operator-page.css')).headers.get('content-type')).toMatch(/^text\/css/);
+    expect((await get('/assets/operator-page.js')).headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await get('/assets/favicon.svg')).headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect((await get('/assets/nothing.js')).status).toBe(404);
+  });
+});
+
+describe('live updates', () => {
+  it('refuses the event stream without a session', async () => {
+    expect((await get('/api/live')).status).toBe(401);
+  });
+
+  it('sends the checklist when the page connects, then the code once it is heard', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${h.url}/api/live`, { headers: { cookie: await session() }, signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(received)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the stream ended');
+        received += decoder.decode(value, { stream: true });
+      }
+    };
+    await until(/event: checklist\n(data: .*\n)+\n/);
+    expect(received).toContain('No code heard yet.');
+
+    await captureCode('CA' + 'c'.repeat(32), 'nine eight seven six five four');
+    await until(/id="latest-code"[^>]*>987654</);
+    controller.abort();
+  });
+
+  it('lets the service stop while a page is connected', async () => {
+    const res = await fetch(`${h.url}/api/live`, { headers: { cookie: await session() } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await h.stopService();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+});

@@ -1,0 +1,534 @@
+import { loadConfig, type Env, type LocalSecrets } from '../../src/config';
+import { buildChecklist, CALL_VERDICT_MS, describeDeliveries, type ChecklistItem } from '../../src/page/checklist';
+import type { PageSnapshot } from '../../src/page/page-snapshot';
+import { summarizeSettings, type SettingsSummary } from '../../src/page/settings-summary';
+import type { CallView, CodeView, DeliveryView } from '../../src/store/store';
+import type { FailureView, ForwardingView, WebhookOverview } from '../../src/store/webhook-store';
+import { explainError } from '../../src/whatsapp/explain-error';
+
+// ---------------------------------------------------------------------------------------------
+// Factories: a default snapshot is a fresh production install where nothing has happened yet.
+// ---------------------------------------------------------------------------------------------
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+/** The ISO time `ms` before NOW. */
+const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
+const MINUTE = 60_000;
+
+const NUMBER = '+14155550123';
+const CALLER = '+447700900456';
+
+/** Every variable production needs, valid (as in config.test.ts). */
+const PRODUCTION: Env = {
+  NODE_ENV: 'production',
+  PORT: '8080',
+  PUBLIC_URL: 'https://onboard.example.com/',
+  DATA_DIR: '/var/lib/wa-onboard',
+  ADMIN_TOKEN: 'admin-token-0123456789',
+  TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
+  TWILIO_AUTH_TOKEN: 'a1b2c3d4'.repeat(4),
+  TWILIO_PHONE_NUMBER: NUMBER,
+  NOTIFY_EMAIL_TO: 'ops@example.com, owner@example.com',
+  NOTIFY_SMS_TO: '+14155550199,+447700900123',
+  SMTP_URL: 'smtp://user:pass@smtp.example.com:587',
+  EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+  WHATSAPP_VERIFY_TOKEN: 'verify-token-0123',
+  WHATSAPP_APP_SECRET: 'app-secret-0123456789abcdef',
+};
+
+const GENERATED: LocalSecrets = {
+  ADMIN_TOKEN: 'generated-admin-token-SECRET-1',
+  TWILIO_ACCOUNT_SID: `AC${'fedcba9876543210'.repeat(2)}`,
+  TWILIO_AUTH_TOKEN: 'generated-auth-token-SECRET-2',
+  WHATSAPP_VERIFY_TOKEN: 'generated-verify-token-SECRET-3',
+  WHATSAPP_APP_SECRET: 'generated-app-secret-SECRET-4',
+};
+
+/** `env` with `keys` removed, as if they were never exported. */
+function without(env: Env, ...keys: string[]): Env {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !keys.includes(key)));
+}
+
+/** The production environment run without NODE_ENV=production: local mode, with every value set. */
+const LOCAL = without(PRODUCTION, 'NODE_ENV');
+
+function settingsOf(env: Env): SettingsSummary {
+  return summarizeSettings(loadConfig(env, () => GENERATED).config);
+}
+
+function overview(counts: Partial<WebhookOverview['counts']> = {}, rest: Partial<Omit<WebhookOverview, 'counts'>> = {}): WebhookOverview {
+  return {
+    lastVerifiedAt: null,
+    lastEventAt: null,
+    counts: {
+      stored: 0,
+      dispatched: 0,
+      invalid: 0,
+      pending: 0,
+      events: 0,
+      duplicates: 0,
+      byKind: { message: 0, status: 0, error: 0, field: 0 },
+      ...counts,
+    },
+    forwarding: [],
+    failures: [],
+    ...rest,
+  };
+}
+
+function snapshot(overrides: Partial<PageSnapshot> = {}): PageSnapshot {
+  return { settings: settingsOf(PRODUCTION), latestCall: null, latestCode: null, webhook: overview(), ...overrides };
+}
+
+/** A call that started a minute ago, with nothing heard, recorded or sent yet. */
+function call(overrides: Partial<CallView> = {}): CallView {
+  return {
+    callSid: 'CA0123456789abcdef0123456789abcdef',
+    from: CALLER,
+    to: NUMBER,
+    startedAt: ago(MINUTE),
+    recordingUrl: null,
+    heard: [],
+    fallbackAt: null,
+    codes: 0,
+    notices: [],
+    ...overrides,
+  };
+}
+
+function delivery(overrides: Partial<DeliveryView> = {}): DeliveryView {
+  return { channel: 'email', to: 'ops@example.com', status: 'sent', attempts: 1, error: null, sentAt: ago(MINUTE), ...overrides };
+}
+
+/** A code heard by keypad two minutes ago and sent to its one recipient. */
+function code(overrides: Partial<CodeView> = {}): CodeView {
+  return {
+    code: '123456',
+    source: 'dtmf',
+    callSid: 'CAfedcba9876543210fedcba9876543210',
+    from: CALLER,
+    to: NUMBER,
+    receivedAt: ago(2 * MINUTE),
+    deliveries: [delivery()],
+    ...overrides,
+  };
+}
+
+function target(overrides: Partial<ForwardingView> = {}): ForwardingView {
+  return {
+    target: 'https://hooks.example.com/whatsapp',
+    configured: true,
+    backlog: 0,
+    oldestPendingAt: null,
+    sent: 10,
+    rejected: 0,
+    expired: 0,
+    lastError: null,
+    ...overrides,
+  };
+}
+
+function failure(overrides: Partial<FailureView> = {}): FailureView {
+  return {
+    eventId: 'status:wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI:failed',
+    kind: 'status',
+    type: 'failed',
+    phoneNumberId: '106540352242922',
+    receivedAt: ago(5 * MINUTE),
+    errors: [explainError({ code: 131047, title: 'Re-engagement message' })],
+    ...overrides,
+  };
+}
+
+/** The item `id` of the checklist built from `snap` at `now`, typed as that item. */
+function itemOf<Id extends ChecklistItem['id']>(snap: PageSnapshot, id: Id, now = NOW): Extract<ChecklistItem, { id: Id }> {
+  const found = buildChecklist(snap, now).find((item): item is Extract<ChecklistItem, { id: Id }> => item.id === id);
+  if (!found) throw new Error(`the checklist has no ${id} item`);
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('the checklist', () => {
+  it('lists the items in the order of the onboarding', () => {
+    expect(buildChecklist(snapshot(), NOW).map((item) => item.id)).toEqual([
+      'configuration',
+      'call',
+      'code',
+      'webhook',
+      'events',
+      'forwarding',
+      'failures',
+    ]);
+  });
+});
+
+describe('the configuration item', () => {
+  it('is done when production has everything set', () => {
+    const item = itemOf(snapshot(), 'configuration');
+
+    expect(item.state).toBe('done');
+    expect(item.summary).toBe('Production settings, all in place.');
+  });
+
+  it('asks for NODE_ENV=production in local mode, even with every value set', () => {
+    const item = itemOf(snapshot({ settings: settingsOf(LOCAL) }), 'configuration');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toContain('set NODE_ENV=production');
+    expect(item.summary).not.toContain('Signature checks');
+  });
+
+  it('names the variable of a signature check that is off', () => {
+    const item = itemOf(snapshot({ settings: settingsOf({ ...LOCAL, TWILIO_SIGNATURE_CHECK: 'off' }) }), 'configuration');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toContain('Signature checks are off (TWILIO_SIGNATURE_CHECK)');
+    expect(item.summary).not.toContain('WHATSAPP_SIGNATURE_CHECK');
+  });
+
+  it('names both recipient variables when nobody is sent the codes', () => {
+    const settings = settingsOf(without(LOCAL, 'NOTIFY_EMAIL_TO', 'NOTIFY_SMS_TO'));
+    const item = itemOf(snapshot({ settings }), 'configuration');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toContain('Nobody is sent the codes: set NOTIFY_EMAIL_TO or NOTIFY_SMS_TO.');
+  });
+
+  it('takes email recipients alone as enough: the SMS line is optional, not a problem', () => {
+    const settings = settingsOf(without(PRODUCTION, 'NOTIFY_SMS_TO'));
+    const item = itemOf(snapshot({ settings }), 'configuration');
+
+    expect(item.state).toBe('done');
+    expect(item.details.lines.find((line) => line.variables === 'NOTIFY_SMS_TO')).toMatchObject({ state: 'optional', value: 'nobody' });
+  });
+});
+
+describe('the call item', () => {
+  it('waits for a call, naming the number being registered', () => {
+    const item = itemOf(snapshot(), 'call');
+
+    expect(item.state).toBe('waiting');
+    expect(item.summary).toBe(`No call yet. Meta will call ${NUMBER}.`);
+    expect(item.details).toEqual({ call: null, rehearsal: false, number: NUMBER });
+  });
+
+  it('is done once a call came, saying who called whom', () => {
+    const latestCall = call();
+    const item = itemOf(snapshot({ latestCall }), 'call');
+
+    expect(item.state).toBe('done');
+    expect(item.summary).toBe(`A call from ${CALLER} to ${NUMBER}.`);
+    expect(item.details).toEqual({ call: latestCall, rehearsal: false, number: NUMBER });
+  });
+
+  it('flags a call from the rehearsal caller (wa-onboard simulate call) as a rehearsal', () => {
+    const item = itemOf(snapshot({ latestCall: call({ from: '+15555550100' }) }), 'call');
+
+    expect(item.state).toBe('done');
+    expect(item.details.rehearsal).toBe(true);
+    expect(item.summary).toBe(`A rehearsal call (wa-onboard simulate call) to ${NUMBER}.`);
+  });
+});
+
+describe('the code item', () => {
+  describe('before any code', () => {
+    it('waits when there is neither a call nor a code', () => {
+      const item = itemOf(snapshot(), 'code');
+
+      expect(item.state).toBe('waiting');
+      expect(item.summary).toBe('No code heard yet.');
+      expect(item.details).toEqual({ code: null, sourceLabel: null, callWithoutCode: null });
+    });
+
+    it('is listening while a recent call has no code, recording or notice', () => {
+      const item = itemOf(snapshot({ latestCall: call({ heard: ['one two'] }) }), 'code');
+
+      expect(item.state).toBe('waiting');
+      expect(item.summary).toBe('Listening to the call for the code.');
+      expect(item.details.callWithoutCode).toEqual({
+        startedAt: ago(MINUTE),
+        listening: true,
+        fallbackAt: null,
+        recordingUrl: null,
+        heard: ['one two'],
+      });
+    });
+
+    it('waits for the transcript once the call went on to the recording, even with its recording in', () => {
+      const latestCall = call({
+        fallbackAt: ago(MINUTE / 2),
+        recordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1',
+      });
+      const item = itemOf(snapshot({ latestCall }), 'code');
+
+      expect(item.state).toBe('waiting');
+      expect(item.summary).toBe('No code heard on the line; waiting for the transcript of the recording.');
+      expect(item.details.callWithoutCode?.listening).toBe(true);
+    });
+
+    it('keeps listening while the no-code notice is only scheduled', () => {
+      const notice = delivery({ status: 'pending', attempts: 0, sentAt: null });
+      const item = itemOf(snapshot({ latestCall: call({ notices: [notice] }) }), 'code');
+
+      expect(item.state).toBe('waiting');
+      expect(item.details.callWithoutCode?.listening).toBe(true);
+    });
+
+    it('asks to listen to the recording once a call without fallback ended with no code', () => {
+      const recordingUrl = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE2';
+      const item = itemOf(snapshot({ latestCall: call({ recordingUrl }) }), 'code');
+
+      expect(item.state).toBe('attention');
+      expect(item.summary).toBe('The latest call ended without a code: listen to its recording.');
+      expect(item.details.callWithoutCode).toMatchObject({ listening: false, recordingUrl });
+    });
+
+    it('takes a sent no-code notice as the end of the call', () => {
+      const item = itemOf(snapshot({ latestCall: call({ notices: [delivery({ status: 'sent' })] }) }), 'code');
+
+      expect(item.state).toBe('attention');
+      expect(item.summary).toBe('The latest call ended without a code, and its recording has not come yet.');
+      expect(item.details.callWithoutCode?.listening).toBe(false);
+    });
+
+    it('takes a no-code notice being retried as the end of the call', () => {
+      const notice = delivery({ status: 'pending', attempts: 1, error: 'connection refused', sentAt: null });
+      const item = itemOf(snapshot({ latestCall: call({ notices: [notice] }) }), 'code');
+
+      expect(item.state).toBe('attention');
+      expect(item.details.callWithoutCode?.listening).toBe(false);
+    });
+
+    it('gives up listening on a silent call older than CALL_VERDICT_MS', () => {
+      const item = itemOf(snapshot({ latestCall: call({ startedAt: ago(CALL_VERDICT_MS + 1000) }) }), 'code');
+
+      expect(item.state).toBe('attention');
+      expect(item.details.callWithoutCode?.listening).toBe(false);
+    });
+
+    it('still listens to a silent call just younger than CALL_VERDICT_MS', () => {
+      const item = itemOf(snapshot({ latestCall: call({ startedAt: ago(CALL_VERDICT_MS - 1000) }) }), 'code');
+
+      expect(item.state).toBe('waiting');
+      expect(item.details.callWithoutCode?.listening).toBe(true);
+    });
+  });
+
+  describe('with a code', () => {
+    it.each([
+      ['dtmf', 'keypad'],
+      ['speech', 'speech'],
+      ['transcription', 'transcription of the recording'],
+    ] as const)('is done when a code heard by %s was sent, naming the source as "%s"', (source, label) => {
+      const latestCode = code({ source, deliveries: [delivery(), delivery({ channel: 'sms', to: '+14155550199' })] });
+      const item = itemOf(snapshot({ latestCode }), 'code');
+
+      expect(item.state).toBe('done');
+      expect(item.summary).toBe(`Heard by ${label}. 2 of 2 deliveries sent.`);
+      expect(item.details).toEqual({ code: latestCode, sourceLabel: label, callWithoutCode: null });
+    });
+
+    it('needs attention when a delivery failed', () => {
+      const latestCode = code({ deliveries: [delivery(), delivery({ status: 'failed', error: '550 mailbox unavailable', sentAt: null })] });
+      const item = itemOf(snapshot({ latestCode }), 'code');
+
+      expect(item.state).toBe('attention');
+      expect(item.summary).toBe('Heard by keypad. 1 of 2 deliveries sent, 1 failed.');
+    });
+
+    it('needs attention when a delivery is being retried after an error', () => {
+      const latestCode = code({ deliveries: [delivery({ status: 'pending', attempts: 2, error: 'timed out', sentAt: null })] });
+      const item = itemOf(snapshot({ latestCode }), 'code');
+
+      expect(item.state).toBe('attention');
+      expect(item.summary).toBe('Heard by keypad. 0 of 1 delivery sent, 1 retrying.');
+    });
+
+    it('is done with a code that has nobody to go to, saying it is only stored', () => {
+      const item = itemOf(snapshot({ latestCode: code({ deliveries: [] }) }), 'code');
+
+      expect(item.state).toBe('done');
+      expect(item.summary).toBe('Heard by keypad. Nobody to forward it to: it is only stored.');
+    });
+
+    it('does not take the call that gave the code for a call without code', () => {
+      const latestCode = code();
+      const latestCall = call({ callSid: latestCode.callSid, startedAt: ago(3 * MINUTE), codes: 1, recordingUrl: 'https://api.twilio.com/RE3' });
+      const item = itemOf(snapshot({ latestCall, latestCode }), 'code');
+
+      expect(item.state).toBe('done');
+      expect(item.details.callWithoutCode).toBeNull();
+    });
+
+    it('puts a newer call without code first, keeping the older code in the details', () => {
+      const latestCode = code({ receivedAt: ago(30 * MINUTE) });
+      const latestCall = call({ startedAt: ago(MINUTE) });
+      const item = itemOf(snapshot({ latestCall, latestCode }), 'code');
+
+      expect(item.state).toBe('waiting');
+      expect(item.summary).toBe('Listening to the call for the code.');
+      expect(item.details.callWithoutCode).toMatchObject({ startedAt: latestCall.startedAt, listening: true });
+      expect(item.details.code).toEqual(latestCode);
+      expect(item.details.sourceLabel).toBe('keypad');
+    });
+  });
+});
+
+describe('describeDeliveries', () => {
+  it('says a code with no delivery is only stored', () => {
+    expect(describeDeliveries([])).toBe('Nobody to forward it to: it is only stored.');
+  });
+
+  it('uses the singular for one delivery', () => {
+    expect(describeDeliveries([delivery()])).toBe('1 of 1 delivery sent.');
+  });
+
+  it('counts sent, failed, retrying and sending deliveries apart', () => {
+    const deliveries = [
+      delivery({ status: 'sent' }),
+      delivery({ status: 'sent' }),
+      delivery({ status: 'failed', error: '550', sentAt: null }),
+      delivery({ status: 'pending', attempts: 1, error: 'timed out', sentAt: null }),
+      delivery({ status: 'pending', attempts: 0, error: null, sentAt: null }),
+    ];
+
+    expect(describeDeliveries(deliveries)).toBe('2 of 5 deliveries sent, 1 failed, 1 retrying, 1 sending.');
+  });
+
+  it('leaves out the kinds that have no delivery', () => {
+    const deliveries = [delivery({ status: 'failed', error: '550', sentAt: null }), delivery({ status: 'failed', error: '550', sentAt: null })];
+
+    expect(describeDeliveries(deliveries)).toBe('0 of 2 deliveries sent, 2 failed.');
+  });
+});
+
+describe('the webhook item', () => {
+  it('waits for Meta to verify the callback URL, giving that URL', () => {
+    const item = itemOf(snapshot(), 'webhook');
+
+    expect(item.state).toBe('waiting');
+    expect(item.summary).toContain('with the verify token');
+    expect(item.details).toEqual({ lastVerifiedAt: null, callbackUrl: 'https://onboard.example.com/webhooks/whatsapp' });
+  });
+
+  it('is done once Meta verified the callback URL', () => {
+    const lastVerifiedAt = ago(10 * MINUTE);
+    const item = itemOf(snapshot({ webhook: overview({}, { lastVerifiedAt }) }), 'webhook');
+
+    expect(item.state).toBe('done');
+    expect(item.summary).toBe('Meta verified the callback URL.');
+    expect(item.details.lastVerifiedAt).toBe(lastVerifiedAt);
+  });
+});
+
+describe('the events item', () => {
+  it('waits when nothing came', () => {
+    const item = itemOf(snapshot(), 'events');
+
+    expect(item.state).toBe('waiting');
+    expect(item.summary).toBe('No events yet.');
+  });
+
+  it('waits when POSTs are stored but no event came of them yet', () => {
+    const item = itemOf(snapshot({ webhook: overview({ stored: 2, pending: 2 }) }), 'events');
+
+    expect(item.state).toBe('waiting');
+    expect(item.summary).toBe('2 POSTs received, with no event yet.');
+  });
+
+  it('is done with events, counting them', () => {
+    const lastEventAt = ago(MINUTE);
+    const webhook = overview({ stored: 900, dispatched: 900, events: 1234 }, { lastEventAt });
+    const item = itemOf(snapshot({ webhook }), 'events');
+
+    expect(item.state).toBe('done');
+    expect(item.summary).toBe('1,234 events received.');
+    expect(item.details).toEqual({ counts: webhook.counts, lastEventAt });
+  });
+
+  it('counts a single event in the singular', () => {
+    expect(itemOf(snapshot({ webhook: overview({ stored: 1, events: 1 }) }), 'events').summary).toBe('1 event received.');
+  });
+
+  it('needs attention when a POST could not be read, even with events', () => {
+    const item = itemOf(snapshot({ webhook: overview({ stored: 5, invalid: 1, events: 4 }) }), 'events');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('1 POST could not be read; each is kept in the inbox.');
+  });
+});
+
+describe('the forwarding item', () => {
+  it('is off without a target', () => {
+    const item = itemOf(snapshot(), 'forwarding');
+
+    expect(item.state).toBe('off');
+    expect(item.summary).toContain('FORWARD_URL');
+  });
+
+  it('waits while events are on the way without an error', () => {
+    const targets = [target({ backlog: 2 }), target({ target: 'https://b.example.com/x', backlog: 1 })];
+    const item = itemOf(snapshot({ webhook: overview({}, { forwarding: targets }) }), 'forwarding');
+
+    expect(item.state).toBe('waiting');
+    expect(item.summary).toBe('3 events on the way.');
+    expect(item.details.targets).toEqual(targets);
+  });
+
+  it('needs attention when a target with a backlog has an error', () => {
+    const targets = [target({ backlog: 3, lastError: 'HTTP 503' }), target({ target: 'https://b.example.com/x', backlog: 1 })];
+    const item = itemOf(snapshot({ webhook: overview({}, { forwarding: targets }) }), 'forwarding');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('4 events waiting; 1 target failing.');
+  });
+
+  it('needs attention when a target no longer configured is still owed events', () => {
+    const targets = [target({ configured: false, backlog: 1 })];
+    const item = itemOf(snapshot({ webhook: overview({}, { forwarding: targets }) }), 'forwarding');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('1 event waiting; 1 target failing.');
+  });
+
+  it('is done when nothing is waiting, whatever failed before', () => {
+    const targets = [target(), target({ target: 'https://b.example.com/x', lastError: 'HTTP 500', rejected: 1 })];
+    const item = itemOf(snapshot({ webhook: overview({}, { forwarding: targets }) }), 'forwarding');
+
+    expect(item.state).toBe('done');
+    expect(item.summary).toBe('Nothing waiting.');
+  });
+});
+
+describe('the failures item', () => {
+  it('is done when Meta reported no failure', () => {
+    const item = itemOf(snapshot(), 'failures');
+
+    expect(item.state).toBe('done');
+    expect(item.summary).toBe('Meta has reported no failure.');
+  });
+
+  it('needs attention when Meta reported failures, naming the latest error code and title', () => {
+    const failures = [failure(), failure({ eventId: 'older', errors: [explainError({ code: 130429, title: 'Rate limit hit' })] })];
+    const item = itemOf(snapshot({ webhook: overview({}, { failures }) }), 'failures');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('Meta reported failures (latest: 131047, Re-engagement message).');
+    expect(item.details.failures).toEqual(failures);
+  });
+
+  it('explains a latest error without code or title by its meaning', () => {
+    const explained = explainError({});
+    const item = itemOf(snapshot({ webhook: overview({}, { failures: [failure({ errors: [explained] })] }) }), 'failures');
+
+    expect(item.summary).toBe(`Meta reported failures (latest: no code, ${explained.meaning}).`);
+  });
+
+  it('still needs attention for a failure that came without errors', () => {
+    const item = itemOf(snapshot({ webhook: overview({}, { failures: [failure({ errors: [] })] }) }), 'failures');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('Meta reported failures (latest without details).');
+  });
+});
