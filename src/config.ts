@@ -89,10 +89,10 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
 
 const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optional = (schema: z.ZodType<string>) => z.preprocess(blankIsUnset, schema.optional());
-const list = (item: RegExp, form: string) =>
+const list = (item: RegExp, form: string, readable: (entry: string) => boolean = () => true) =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),
-    z.array(z.string().regex(item, `each entry must be ${form}`)),
+    z.array(z.string().regex(item, `each entry must be ${form}`).refine(readable, `each entry must be ${form}`)),
   );
 
 const schema = z.object({
@@ -130,7 +130,9 @@ const schema = z.object({
   WHATSAPP_APP_SECRET: optional(z.string().regex(/^\S{16,}$/, "must be the app's secret (App settings > Basic), without spaces")),
   WHATSAPP_APP_SECRET_PREVIOUS: optional(z.string().regex(/^\S{16,}$/, 'must be the former app secret, without spaces')),
   WHATSAPP_SIGNATURE_CHECK: z.preprocess(blankIsUnset, z.enum(['on', 'off']).default('on')),
-  FORWARD_URL: list(/^https?:\/\/\S+$/, 'an http(s) URL'),
+  // Parsed too: a URL that `URL` cannot read (a port past 65535, say) could not be sent to, nor shown
+  // with its credentials taken out.
+  FORWARD_URL: list(/^https?:\/\/\S+$/, 'an http(s) URL', (entry) => URL.canParse(entry)),
   FORWARD_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
   INBOX_RETENTION_DAYS: z.preprocess(
     blankIsUnset,

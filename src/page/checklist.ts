@@ -144,7 +144,8 @@ function codeItem({ latestCall, latestCode: code }: PageSnapshot, now: Date): Co
 }
 
 function deliveryState(deliveries: DeliveryView[]): ItemState {
-  return deliveries.some((d) => d.status === 'failed' || (d.status === 'pending' && d.error !== null)) ? 'attention' : 'done';
+  if (deliveries.some((d) => d.status === 'failed' || (d.status === 'pending' && d.error !== null))) return 'attention';
+  return deliveries.some((d) => d.status === 'pending') ? 'waiting' : 'done';
 }
 
 /** "2 of 3 deliveries sent, 1 failed." */

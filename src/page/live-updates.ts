@@ -11,7 +11,7 @@ export interface LiveUpdatesOptions {
   /** Reads the stores and renders the checklist. */
   view: () => Promise<LiveView>;
   logger: Logger;
-  /** Changes that come closer together are sent as one (a webhook burst renders a few times a second). */
+  /** Renders at most this often: changes closer together are sent as one (a webhook burst renders twenty times a second). */
   coalesceMs?: number;
   /** A comment line this often keeps proxies from closing a quiet stream. */
   heartbeatMs?: number;
@@ -32,12 +32,13 @@ export class LiveUpdates {
   private readonly clients = new Set<Client>();
   private readonly coalesceMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private lastRenderAt = -Infinity;
   private rendering = false;
   private changedWhileRendering = false;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: LiveUpdatesOptions) {
-    this.coalesceMs = options.coalesceMs ?? 100;
+    this.coalesceMs = options.coalesceMs ?? 50;
     this.heartbeat = setInterval(() => this.writeAll(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
   }
@@ -49,7 +50,10 @@ export class LiveUpdates {
       this.changedWhileRendering = true;
       return;
     }
-    this.timer ??= setTimeout(() => void this.push(), this.coalesceMs);
+    // The first change after a quiet spell renders at once; later ones wait out the rest of the
+    // interval, so a burst renders at most once per `coalesceMs` and the last change is never lost.
+    const wait = Math.max(0, this.lastRenderAt + this.coalesceMs - performance.now());
+    this.timer ??= setTimeout(() => void this.push(), wait);
   }
 
   /** Turns `res` into an event stream and sends it the checklist at once. */
@@ -66,7 +70,9 @@ export class LiveUpdates {
     this.clients.add(client);
     req.on('close', () => this.clients.delete(client));
     try {
-      this.send(client, await this.options.view());
+      const view = await this.options.view();
+      // An update may have reached this page while its first view rendered: that one is newer.
+      if (client.shown === null) this.send(client, view);
     } catch (error) {
       this.options.logger.error({ err: error }, 'operator page: could not render the checklist');
     }
@@ -76,6 +82,7 @@ export class LiveUpdates {
   close(): void {
     clearInterval(this.heartbeat);
     clearTimeout(this.timer);
+    this.timer = undefined;
     for (const client of this.clients) client.res.end();
     this.clients.clear();
   }
@@ -83,6 +90,7 @@ export class LiveUpdates {
   private async push(): Promise<void> {
     this.timer = undefined;
     this.rendering = true;
+    this.lastRenderAt = performance.now();
     try {
       const view = await this.options.view();
       for (const client of this.clients) this.send(client, view);

@@ -4,7 +4,7 @@ export interface LoginThrottleOptions {
   maxDelayMs: number;
   /** A client with no failure for this long starts afresh. */
   forgetAfterMs: number;
-  /** Sign-ins of one client waiting their turn beyond this are refused at once. */
+  /** Sign-ins of one client under way at once (the one running included); one more is refused at once. */
   maxQueued: number;
   /** Clients remembered at most; the longest quiet are forgotten first. */
   maxClients: number;

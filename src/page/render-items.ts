@@ -5,6 +5,11 @@ import { timeAgo } from './time-ago';
 
 /** The details under each checklist item. Every value goes through `html`, so none becomes markup. */
 
+/** Only an http(s) address becomes a link: the recording URL comes from a request, not from us. */
+function isWebLink(url: string | null): url is string {
+  return url !== null && /^https?:\/\//i.test(url);
+}
+
 /** A time the browser keeps current (assets/operator-page.js); the tooltip holds the exact time. */
 function when(iso: string, now: Date): SafeHtml {
   return html`<time datetime="${iso}" title="${iso}" data-relative>${timeAgo(iso, now)}</time>`;
@@ -42,7 +47,7 @@ export function codeDetails({ code, sourceLabel, callWithoutCode }: CodeItem['de
     ? html`<div class="missed">
 <p>Call started ${when(callWithoutCode.startedAt, now)}.</p>
 ${callWithoutCode.heard.length > 0 ? html`<p>Heard without a full code:</p><ul class="heard">${callWithoutCode.heard.map((h) => html`<li>“${h}”</li>`)}</ul>` : null}
-${callWithoutCode.recordingUrl ? html`<p><a href="${callWithoutCode.recordingUrl}" rel="noopener noreferrer" target="_blank">Listen to the recording</a> <small>(opens Twilio; sign in there)</small></p>` : null}
+${isWebLink(callWithoutCode.recordingUrl) ? html`<p><a href="${callWithoutCode.recordingUrl}" rel="noopener noreferrer" target="_blank">Listen to the recording</a> <small>(opens Twilio; sign in there)</small></p>` : null}
 </div>`
     : null;
   if (!code) return html`${missed}`;

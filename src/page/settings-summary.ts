@@ -27,8 +27,10 @@ type Shown = Pick<SettingLine, 'state' | 'value'>;
 
 /** What the operator page says of the configuration. Secrets appear only as set or generated. */
 export function summarizeSettings(config: Config): SettingsSummary {
-  const secret = (key: keyof LocalSecrets): Shown =>
-    config.generatedSecrets.includes(key) ? { state: 'generated', value: 'generated for local use' } : { state: 'set', value: 'set' };
+  const secret = (...keys: Array<keyof LocalSecrets>): Shown =>
+    keys.some((key) => config.generatedSecrets.includes(key))
+      ? { state: 'generated', value: 'generated for local use' }
+      : { state: 'set', value: 'set' };
   const check = (on: boolean): Shown => (on ? { state: 'on', value: 'checked' } : { state: 'off', value: 'not checked' });
   const { notify } = config;
   // One channel is enough: the other is missing only when nobody at all gets the codes.
@@ -40,7 +42,7 @@ export function summarizeSettings(config: Config): SettingsSummary {
     publicUrl: config.publicUrl,
     lines: [
       { label: 'Number being registered', variables: 'TWILIO_PHONE_NUMBER', state: 'set', value: config.twilio.phoneNumber },
-      { label: 'Twilio credentials', variables: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN', ...secret('TWILIO_AUTH_TOKEN') },
+      { label: 'Twilio credentials', variables: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN', ...secret('TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN') },
       { label: "Twilio's signature", variables: 'TWILIO_SIGNATURE_CHECK', ...check(config.twilio.verifySignatures) },
       { label: 'Codes by email to', variables: 'NOTIFY_EMAIL_TO', ...recipients(notify.emailTo) },
       ...(notify.emailTo.length > 0 ? [emailTransport(config)] : []),

@@ -4,7 +4,8 @@
  * store having to say so. A write that rejects changed nothing, so it notifies no one.
  */
 export function notifyOnWrite<S extends object>(store: S, writes: ReadonlyArray<keyof S>, onWrite: () => void): S {
-  const wrapped = { ...store };
+  // Everything else is the store's own, through the prototype chain (class methods included).
+  const wrapped = Object.create(store) as S;
   for (const name of writes) {
     const method = store[name];
     if (typeof method !== 'function') throw new TypeError(`${String(name)} is not a method of the store`);

@@ -131,6 +131,7 @@ export function displayTarget(target: string): string {
     url.password = '';
     return url.toString();
   } catch {
-    return target;
+    // Not a URL `URL` can read, yet it may still hold `user:password@`: cut that out by hand.
+    return target.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
   }
 }

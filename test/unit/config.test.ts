@@ -370,6 +370,13 @@ describe('loadConfig for the WhatsApp webhook', () => {
     expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^FORWARD_SECRET: required with FORWARD_URL/)]);
   });
 
+  it('refuses a FORWARD_URL entry that looks like a URL but cannot be read as one', () => {
+    const error = problemsOf({ ...PRODUCTION, FORWARD_URL: 'https://user:pw@host.example:99999/x', FORWARD_SECRET: 'forward-secret-0123' });
+    expect(error.problems).toEqual([expect.stringMatching(/^FORWARD_URL\.0: each entry must be an http\(s\) URL/)]);
+    // The message never repeats the entry: it may hold a password.
+    expect(error.message).not.toContain('pw@');
+  });
+
   it('refuses a FORWARD_URL entry that is not an http(s) URL', () => {
     const error = problemsOf({ ...PRODUCTION, FORWARD_URL: 'ftp://x.example.com', FORWARD_SECRET: 'forward-secret-0123' });
     expect(error.problems).toEqual([expect.stringMatching(/^FORWARD_URL\.0: each entry must be an http\(s\) URL/)]);

@@ -1,15 +1,20 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { LiveUpdates, type LiveView } from '../../src/page/live-updates';
 import { createLogger } from '../../src/observability/logger';
 
-/** What the hub is told to show: `view()` renders it, counting the renders; `fail` makes it throw. */
+/**
+ * What the hub is told to show: `view()` renders it, counting the renders; `fail` makes it throw.
+ * While `holding`, each render reads the page at once but answers only when `release()`d.
+ */
 class FakePage {
   key = 'k1';
   html = '<p>k1</p>';
   fail: Error | null = null;
   renders = 0;
+  holding = false;
+  private readonly held: Array<() => void> = [];
 
   show(key: string, html = `<p>${key}</p>`): void {
     this.key = key;
@@ -19,8 +24,17 @@ class FakePage {
   view = (): Promise<LiveView> => {
     this.renders++;
     if (this.fail) return Promise.reject(this.fail);
-    return Promise.resolve({ key: this.key, html: this.html });
+    const view = { key: this.key, html: this.html };
+    if (!this.holding) return Promise.resolve(view);
+    return new Promise((resolve) => this.held.push(() => resolve(view)));
   };
+
+  /** Answers the oldest held render. */
+  release(): void {
+    const next = this.held.shift();
+    if (!next) throw new Error('no render is held');
+    next();
+  }
 }
 
 /** One open event stream, read in the background. */
@@ -61,7 +75,8 @@ function checklistsIn(text: string): string[] {
 }
 
 let server: http.Server;
-let openSockets: Set<Socket>;
+/** Streams the server still has open, as the hub sees them (by the request's close event). */
+let openRequests: number;
 let url: string;
 let live: LiveUpdates;
 let page: FakePage;
@@ -74,13 +89,13 @@ async function start(options: { coalesceMs?: number; heartbeatMs?: number } = {}
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(line) } });
   live = new LiveUpdates({ view: page.view, logger, coalesceMs: options.coalesceMs ?? 20, heartbeatMs: options.heartbeatMs });
   const app = express();
-  app.get('/live', (req, res) => live.attach(req, res));
-  server = http.createServer(app);
-  openSockets = new Set();
-  server.on('connection', (socket) => {
-    openSockets.add(socket);
-    socket.on('close', () => openSockets.delete(socket));
+  openRequests = 0;
+  app.get('/live', (req, res) => {
+    openRequests++;
+    req.on('close', () => openRequests--);
+    return live.attach(req, res);
   });
+  server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/live`;
 }
@@ -200,13 +215,34 @@ describe('changed', () => {
     expect(stream.checklists()).toEqual(['<p>k1</p>', '<p>k2</p>']);
   });
 
-  it('waits coalesceMs before rendering', async () => {
-    await start({ coalesceMs: 200 });
+  it('renders the first change at once, and the rest of a burst once coalesceMs has passed', async () => {
+    await start({ coalesceMs: 300 });
     await connectAndRead();
     live.changed();
+    await waitFor(() => page.renders === 2, 'the render of the first change', () => String(page.renders));
+    live.changed();
+    live.changed();
     await sleep(50);
-    expect(page.renders).toBe(1);
-    await waitFor(() => page.renders === 2, 'the coalesced render', () => String(page.renders));
+    expect(page.renders).toBe(2);
+    await waitFor(() => page.renders === 3, 'the render of the burst', () => String(page.renders));
+    await sleep(100);
+    expect(page.renders).toBe(3);
+  });
+
+  it('renders again after a render during which something changed', async () => {
+    await start({ coalesceMs: 1 });
+    const stream = await connectAndRead();
+    page.holding = true;
+    page.show('k2');
+    live.changed();
+    await waitFor(() => page.renders === 2, 'the render of k2', () => String(page.renders));
+    page.show('k3');
+    live.changed(); // while k2 is still being rendered
+    page.holding = false;
+    page.release();
+    await stream.until((t) => checklistsIn(t).length === 3, 'the checklist of k3');
+    expect(stream.checklists()).toEqual(['<p>k1</p>', '<p>k2</p>', '<p>k3</p>']);
+    expect(page.renders).toBe(3);
   });
 
   it('renders once for every open page', async () => {
@@ -235,7 +271,7 @@ describe('changed', () => {
     await start({ coalesceMs: 1 });
     const stream = await connectAndRead();
     stream.abort();
-    await waitFor(() => openSockets.size === 0, 'the server to see the page leave', () => String(openSockets.size));
+    await waitFor(() => openRequests === 0, 'the server to see the page leave', () => String(openRequests));
     live.changed();
     await sleep(30);
     expect(page.renders).toBe(1);
@@ -247,6 +283,7 @@ describe('a view that throws', () => {
     await start();
     page.fail = new Error('the database is locked');
     const stream = await connect();
+    await stream.until((t) => t === 'retry: 2000\n\n', 'the start of the stream');
     await waitFor(() => logLines.length > 0, 'the error log', () => logLines.join(''));
     const entry = JSON.parse(logLines[0] as string) as { level: number; msg: string; err: { message: string } };
     expect(entry).toMatchObject({ level: 50, msg: 'operator page: could not render the checklist' });

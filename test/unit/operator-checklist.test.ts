@@ -345,6 +345,14 @@ describe('the code item', () => {
       expect(item.summary).toBe('Heard by keypad. 0 of 1 delivery sent, 1 retrying.');
     });
 
+    it('waits while a delivery is still being sent for the first time', () => {
+      const latestCode = code({ deliveries: [delivery(), delivery({ status: 'pending', attempts: 0, error: null, sentAt: null })] });
+      const item = itemOf(snapshot({ latestCode }), 'code');
+
+      expect(item.state).toBe('waiting');
+      expect(item.summary).toBe('Heard by keypad. 1 of 2 deliveries sent, 1 sending.');
+    });
+
     it('is done with a code that has nobody to go to, saying it is only stored', () => {
       const item = itemOf(snapshot({ latestCode: code({ deliveries: [] }) }), 'code');
 

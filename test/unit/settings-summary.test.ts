@@ -94,6 +94,12 @@ describe('summarizeSettings keeps secrets secret', () => {
     }
   });
 
+  it('calls the Twilio credentials generated when only the account SID was generated', () => {
+    const summary = summaryOf({ TWILIO_AUTH_TOKEN: 'f'.repeat(32) });
+
+    expect(lineOf(summary, 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN')).toMatchObject({ state: 'generated' });
+  });
+
   it('shows secrets set in the environment only as set', () => {
     const summary = summaryOf(PRODUCTION);
 

@@ -278,4 +278,8 @@ describe('displayTarget', () => {
   it('leaves a target that is not a URL as it is', () => {
     expect(displayTarget('in-process')).toBe('in-process');
   });
+
+  it('removes the credentials of a URL that URL cannot read', () => {
+    expect(displayTarget('https://user:pw@host.example:99999/x')).toBe('https://host.example:99999/x');
+  });
 });

@@ -1,0 +1,312 @@
+import { buildChecklist } from '../../src/page/checklist';
+import { html, SafeHtml } from '../../src/page/html';
+import type { PageSnapshot } from '../../src/page/page-snapshot';
+import { renderChecklist } from '../../src/page/render-checklist';
+import type { SettingsSummary } from '../../src/page/settings-summary';
+import { timeAgo } from '../../src/page/time-ago';
+import type { CallView, CodeView, DeliveryView } from '../../src/store/store';
+import type { FailureView, ForwardingView, WebhookOverview } from '../../src/store/webhook-store';
+import { explainError } from '../../src/whatsapp/explain-error';
+
+// ---------------------------------------------------------------------------------------------
+// Factories: a production install where nothing has happened yet, and the pieces to add to it.
+// ---------------------------------------------------------------------------------------------
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** The ISO time `ms` before NOW. */
+const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
+
+const NUMBER = '+14155550123';
+const RECORDING_URL = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123';
+
+const SETTINGS: SettingsSummary = {
+  mode: 'production',
+  publicUrl: 'https://onboard.example.com',
+  lines: [{ label: 'Number being registered', variables: 'TWILIO_PHONE_NUMBER', state: 'set', value: NUMBER }],
+};
+
+function overview(rest: Partial<WebhookOverview> = {}): WebhookOverview {
+  return {
+    lastVerifiedAt: null,
+    lastEventAt: null,
+    counts: { stored: 0, dispatched: 0, invalid: 0, pending: 0, events: 0, duplicates: 0, byKind: { message: 0, status: 0, error: 0, field: 0 } },
+    forwarding: [],
+    failures: [],
+    ...rest,
+  };
+}
+
+function snapshot(overrides: Partial<PageSnapshot> = {}): PageSnapshot {
+  return { settings: SETTINGS, latestCall: null, latestCode: null, webhook: overview(), ...overrides };
+}
+
+function call(overrides: Partial<CallView> = {}): CallView {
+  return {
+    callSid: 'CA0123456789abcdef0123456789abcdef',
+    from: '+447700900456',
+    to: NUMBER,
+    startedAt: ago(MINUTE),
+    recordingUrl: null,
+    heard: [],
+    fallbackAt: null,
+    codes: 0,
+    notices: [],
+    ...overrides,
+  };
+}
+
+function delivery(overrides: Partial<DeliveryView> = {}): DeliveryView {
+  return { channel: 'email', to: 'ops@example.com', status: 'sent', attempts: 1, error: null, sentAt: ago(MINUTE), ...overrides };
+}
+
+function code(overrides: Partial<CodeView> = {}): CodeView {
+  return {
+    code: '482916',
+    source: 'dtmf',
+    callSid: 'CAfedcba9876543210fedcba9876543210',
+    from: '+447700900456',
+    to: NUMBER,
+    receivedAt: ago(3 * MINUTE),
+    deliveries: [delivery()],
+    ...overrides,
+  };
+}
+
+function target(overrides: Partial<ForwardingView> = {}): ForwardingView {
+  return {
+    target: 'https://hooks.example.com/whatsapp',
+    configured: true,
+    backlog: 0,
+    oldestPendingAt: null,
+    sent: 0,
+    rejected: 0,
+    expired: 0,
+    lastError: null,
+    ...overrides,
+  };
+}
+
+function failure(overrides: Partial<FailureView> = {}): FailureView {
+  return {
+    eventId: 'status:wamid.1:failed',
+    kind: 'status',
+    type: 'failed',
+    phoneNumberId: '106540352242922',
+    receivedAt: ago(5 * MINUTE),
+    errors: [explainError({ code: 131047, title: 'Re-engagement message' })],
+    ...overrides,
+  };
+}
+
+/** The page's checklist for `snap`, as the HTML text sent to the browser. */
+function render(snap: PageSnapshot): string {
+  return renderChecklist(buildChecklist(snap, NOW), NOW).text;
+}
+
+const SCRIPT = '<script>alert(1)</script>';
+const ESCAPED_SCRIPT = '&lt;script&gt;alert(1)&lt;/script&gt;';
+
+// ---------------------------------------------------------------------------------------------
+
+describe('renderChecklist escapes text from outside', () => {
+  it('escapes a transcript heard on the call', () => {
+    const out = render(snapshot({ latestCall: call({ heard: [SCRIPT] }) }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).toContain(`“${ESCAPED_SCRIPT}”`);
+  });
+
+  it("escapes the caller's number", () => {
+    const out = render(snapshot({ latestCall: call({ from: SCRIPT }) }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).toContain(`A call from ${ESCAPED_SCRIPT} to ${NUMBER}.`);
+  });
+
+  it("escapes Meta's error title and details", () => {
+    const error = explainError({ code: 131047, title: SCRIPT, error_data: { details: '<img src=x onerror=alert(2)>' } });
+    const out = render(snapshot({ webhook: overview({ failures: [failure({ errors: [error] })] }) }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).not.toContain('<img');
+    expect(out).toContain(ESCAPED_SCRIPT);
+    expect(out).toContain('&lt;img src=x onerror=alert(2)&gt;');
+  });
+
+  it('escapes a forward target and its last error', () => {
+    const forwarding = [target({ target: `https://hooks.example.com/${SCRIPT}`, backlog: 1, lastError: '<b>HTTP 500</b>' })];
+    const out = render(snapshot({ webhook: overview({ forwarding }) }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).not.toContain('<b>');
+    expect(out).toContain(`https://hooks.example.com/${ESCAPED_SCRIPT}`);
+    expect(out).toContain('Last error: &lt;b&gt;HTTP 500&lt;/b&gt;');
+  });
+
+  it("escapes a delivery's recipient and error", () => {
+    const deliveries = [delivery({ to: SCRIPT, status: 'failed', error: '<i>550 mailbox unavailable</i>', sentAt: null })];
+    const out = render(snapshot({ latestCode: code({ deliveries }) }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).not.toContain('<i>');
+    expect(out).toContain(ESCAPED_SCRIPT);
+    expect(out).toContain('&lt;i&gt;550 mailbox unavailable&lt;/i&gt;');
+  });
+
+  it('keeps a quote in a recording URL from leaving its attribute', () => {
+    const out = render(snapshot({ latestCall: call({ recordingUrl: `https://x.example/"><script>alert(1)</script>` }) }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).toContain(`href="https://x.example/&quot;&gt;${ESCAPED_SCRIPT}"`);
+  });
+});
+
+describe('renderChecklist items', () => {
+  it('writes each item as an <li> with its state as data and in words', () => {
+    const out = render(
+      snapshot({
+        latestCall: call({ recordingUrl: RECORDING_URL }),
+        webhook: overview({ failures: [failure()] }),
+      }),
+    );
+    const items = [...out.matchAll(/<li class="item" id="item-([a-z]+)" data-state="([a-z]+)"[^>]*>[\s\S]*?<span class="badge">([^<]*)<\/span>/g)].map(
+      ([, id, state, words]) => [id, state, words],
+    );
+
+    expect(items).toEqual([
+      ['configuration', 'done', 'Done'],
+      ['call', 'done', 'Done'],
+      ['code', 'attention', 'Needs attention'],
+      ['webhook', 'waiting', 'Waiting'],
+      ['events', 'waiting', 'Waiting'],
+      ['forwarding', 'off', 'Off'],
+      ['failures', 'attention', 'Needs attention'],
+    ]);
+  });
+
+  it("shows each item's summary", () => {
+    expect(render(snapshot())).toContain(`<p class="summary">No call yet. Meta will call ${NUMBER}.</p>`);
+  });
+});
+
+describe('renderChecklist code', () => {
+  it('puts the latest code in #latest-code, with a hidden copy button holding it', () => {
+    const out = render(snapshot({ latestCode: code() }));
+
+    expect(out).toMatch(/<p [^>]*id="latest-code"[^>]*>482916<\/p>/);
+    expect(out).toMatch(/<button [^>]*data-copy="482916"[^>]*\bhidden\b[^>]*>/);
+    expect(out).toContain('<p class="code-label" id="latest-code-label">Latest code</p>');
+  });
+
+  it('calls the code the previous one when a newer call has none', () => {
+    const out = render(snapshot({ latestCode: code({ receivedAt: ago(HOUR) }), latestCall: call() }));
+
+    expect(out).toContain('<p class="code-label" id="latest-code-label">Previous code</p>');
+    expect(out).toMatch(/id="latest-code"[^>]*>482916</);
+  });
+
+  it('writes when the code was heard as a <time> the browser keeps current', () => {
+    const receivedAt = ago(3 * MINUTE);
+    const out = render(snapshot({ latestCode: code({ receivedAt }) }));
+
+    expect(out).toContain(`<time datetime="${receivedAt}" title="${receivedAt}" data-relative>3 min ago</time>`);
+  });
+
+  it('links the recording of a call that ended without a code, opening it without a referrer', () => {
+    const out = render(snapshot({ latestCall: call({ recordingUrl: RECORDING_URL }) }));
+
+    expect(out).toContain(`<a href="${RECORDING_URL}" rel="noopener noreferrer" target="_blank">Listen to the recording</a>`);
+  });
+
+  it('does not turn a recording address that is not http(s) into a link', () => {
+    const out = render(snapshot({ latestCall: call({ recordingUrl: 'javascript:alert(1)' }) }));
+
+    expect(out).not.toContain('javascript:');
+    expect(out).not.toContain('Listen to the recording');
+  });
+
+  it('does not link the recording of a call that gave the code', () => {
+    const latestCode = code();
+    const latestCall = call({ callSid: latestCode.callSid, startedAt: ago(4 * MINUTE), codes: 1, recordingUrl: RECORDING_URL });
+    const out = render(snapshot({ latestCall, latestCode }));
+
+    expect(out).not.toContain(RECORDING_URL);
+    expect(out).not.toContain('Listen to the recording');
+  });
+
+  it('shows a delivery being retried with its attempt and last error', () => {
+    const deliveries = [delivery({ channel: 'sms', to: '+14155550199', status: 'pending', attempts: 2, error: 'HTTP 503', sentAt: null })];
+    const out = render(snapshot({ latestCode: code({ deliveries }) }));
+
+    expect(out).toContain('<span class="channel">SMS</span> to +14155550199: <strong>retrying (attempt 2)</strong><br><small class="error">HTTP 503</small>');
+  });
+});
+
+describe('renderChecklist call', () => {
+  it('marks a rehearsal call as such', () => {
+    expect(render(snapshot({ latestCall: call({ from: '+15555550100' }) }))).toContain('<dd>+15555550100 (rehearsal)</dd>');
+  });
+
+  it('points out a call to another number than the one being registered', () => {
+    expect(render(snapshot({ latestCall: call({ to: '+14155559999' }) }))).toContain(`<dd>+14155559999 (not ${NUMBER})</dd>`);
+  });
+});
+
+describe('timeAgo', () => {
+  it.each([
+    { ago: '0 s', ms: 0, words: 'just now' },
+    { ago: '4.9 s', ms: 4.9 * SECOND, words: 'just now' },
+    { ago: '5 s', ms: 5 * SECOND, words: '5 s ago' },
+    { ago: '59 s', ms: 59 * SECOND, words: '59 s ago' },
+    { ago: '60 s', ms: MINUTE, words: '1 min ago' },
+    { ago: '59 min 59 s', ms: 59 * MINUTE + 59 * SECOND, words: '59 min ago' },
+    { ago: '60 min', ms: HOUR, words: '1 h ago' },
+    { ago: '47 h 59 min', ms: 47 * HOUR + 59 * MINUTE, words: '47 h ago' },
+    { ago: '48 h', ms: 48 * HOUR, words: '2 days ago' },
+    { ago: '10 days 5 h', ms: 10 * DAY + 5 * HOUR, words: '10 days ago' },
+  ])('says "$words" of a time $ago ago', ({ ms, words }) => {
+    expect(timeAgo(ago(ms), NOW)).toBe(words);
+  });
+
+  it('says "just now" of a time a little ahead of the clock', () => {
+    expect(timeAgo(new Date(NOW.getTime() + 30 * SECOND).toISOString(), NOW)).toBe('just now');
+  });
+
+  it('says "just now" of a time it cannot read', () => {
+    expect(timeAgo('not a time', NOW)).toBe('just now');
+  });
+});
+
+describe('html', () => {
+  it('escapes & < > " and \' in values', () => {
+    expect(html`<p title="${`"Tom" & 'Jerry'`}">${'<b>&</b>'}</p>`.text).toBe(
+      '<p title="&quot;Tom&quot; &amp; &#39;Jerry&#39;">&lt;b&gt;&amp;&lt;/b&gt;</p>',
+    );
+  });
+
+  it('leaves SafeHtml values as they are, so templates nest', () => {
+    const inner = html`<b>${'a < b'}</b>`;
+
+    expect(html`<p>${inner}${new SafeHtml('<br>')}</p>`.text).toBe('<p><b>a &lt; b</b><br></p>');
+  });
+
+  it('joins arrays, escaping each entry', () => {
+    expect(html`<ul>${['x', '<y>'].map((item) => html`<li>${item}</li>`)}${['&']}</ul>`.text).toBe('<ul><li>x</li><li>&lt;y&gt;</li>&amp;</ul>');
+  });
+
+  it('renders null, undefined and false as nothing', () => {
+    expect(html`[${null}|${undefined}|${false}]`.text).toBe('[||]');
+  });
+
+  it('renders numbers, zero included', () => {
+    expect(html`${0} of ${1234}`.text).toBe('0 of 1234');
+  });
+
+  it('gives its text when used as a string', () => {
+    expect(String(html`<i>${'&'}</i>`)).toBe('<i>&amp;</i>');
+  });
+});
