@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Clock } from '../delivery/ports';
 import type { SessionStore } from '../store/session-store';
@@ -8,6 +8,8 @@ export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
 export interface AdminSessionsOptions {
   store: SessionStore;
+  /** Keys the stored hash of each cookie: a new admin token ends every session. */
+  adminToken: string;
   clock: Clock;
   /** True when PUBLIC_URL is https: the cookie is then Secure and `__Host-` prefixed. */
   secure: boolean;
@@ -15,8 +17,10 @@ export interface AdminSessionsOptions {
 }
 
 /**
- * The operator page's sign-ins: a random cookie, HttpOnly and SameSite=Strict, whose SHA-256 is
- * stored. `__Host-` (over https) binds it to this exact origin, on every path, with no Domain.
+ * The operator page's sign-ins: a random cookie, HttpOnly and SameSite=Strict, of which only an
+ * HMAC keyed with the admin token is stored: a copy of the database opens no session, and a new
+ * admin token ends them all. `__Host-` (over https) binds the cookie to this exact origin, on
+ * every path, with no Domain.
  */
 export class AdminSessions {
   readonly cookieName: string;
@@ -31,7 +35,7 @@ export class AdminSessions {
   async open(res: Response): Promise<void> {
     const token = randomBytes(32).toString('base64url');
     const now = this.options.clock.now();
-    await this.options.store.openSession(hashOf(token), now, new Date(now.getTime() + this.ttlMs));
+    await this.options.store.openSession(this.hashOf(token), now, new Date(now.getTime() + this.ttlMs));
     res.setHeader('Set-Cookie', this.cookie(token, Math.floor(this.ttlMs / 1000)));
   }
 
@@ -39,14 +43,18 @@ export class AdminSessions {
   async isSignedIn(req: Request): Promise<boolean> {
     const token = cookieValue(req.header('cookie'), this.cookieName);
     if (!token) return false;
-    return this.options.store.isSessionOpen(hashOf(token), this.options.clock.now());
+    return this.options.store.isSessionOpen(this.hashOf(token), this.options.clock.now());
   }
 
   /** Ends the session of `req`, if any, and clears its cookie. */
   async close(req: Request, res: Response): Promise<void> {
     const token = cookieValue(req.header('cookie'), this.cookieName);
-    if (token) await this.options.store.closeSession(hashOf(token));
+    if (token) await this.options.store.closeSession(this.hashOf(token));
     res.setHeader('Set-Cookie', this.cookie('', 0));
+  }
+
+  private hashOf(token: string): string {
+    return createHmac('sha256', this.options.adminToken).update(token).digest('hex');
   }
 
   private cookie(value: string, maxAgeSeconds: number): string {
@@ -56,9 +64,6 @@ export class AdminSessions {
   }
 }
 
-function hashOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /** The value of cookie `name` in a Cookie header; the first wins, as browsers send the most specific first. */
 export function cookieValue(header: string | undefined, name: string): string | null {

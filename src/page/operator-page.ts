@@ -92,6 +92,7 @@ export function shownWrites<S>(methods: Record<keyof S, boolean>): Array<keyof S
 export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
   const sessions = new AdminSessions({
     store: deps.sessionStore,
+    adminToken: deps.adminToken,
     clock: deps.clock,
     secure: deps.settings.publicUrl.startsWith('https://'),
   });

@@ -95,7 +95,7 @@ export const migrations: string[] = [
   );
   `,
   `
-  -- The operator page's sign-ins. Only a hash of the cookie is kept: a copy of the database opens no session.
+  -- The operator page's sign-ins. Only a keyed hash of the cookie is kept: a copy of the database opens no session.
   CREATE TABLE admin_sessions (
     token_hash TEXT PRIMARY KEY,
     created_at INTEGER NOT NULL,

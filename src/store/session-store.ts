@@ -1,5 +1,5 @@
 /**
- * The operator page's sign-ins, by the SHA-256 of their cookie (never the cookie itself).
+ * The operator page's sign-ins, by a keyed hash of their cookie (never the cookie itself).
  * Asynchronous like `Store`, so a server database can implement it.
  */
 export interface SessionStore {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Request, Response } from 'express';
@@ -25,8 +25,16 @@ afterEach(async () => {
   removeTempDir(dir);
 });
 
-function sessions(options: { secure?: boolean; ttlMs?: number } = {}): AdminSessions {
-  return new AdminSessions({ store: stores.sessions, clock, secure: options.secure ?? false, ttlMs: options.ttlMs });
+const ADMIN_TOKEN = 'admin-token-for-sessions-0123';
+
+function sessions(options: { secure?: boolean; ttlMs?: number; adminToken?: string } = {}): AdminSessions {
+  return new AdminSessions({
+    store: stores.sessions,
+    adminToken: options.adminToken ?? ADMIN_TOKEN,
+    clock,
+    secure: options.secure ?? false,
+    ttlMs: options.ttlMs,
+  });
 }
 
 /** A response that keeps the headers set on it. */
@@ -74,7 +82,7 @@ async function signIn(s: AdminSessions): Promise<SetCookie & { cookie: string }>
   return { ...parsed, cookie: `${parsed.name}=${parsed.value}` };
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const keyedHash = (text: string) => createHmac('sha256', ADMIN_TOKEN).update(text).digest('hex');
 
 /** The admin_sessions rows, read from the file with a connection of its own. */
 function storedSessions(): Array<{ token_hash: string; created_at: number; expires_at: number }> {
@@ -212,10 +220,17 @@ describe('close', () => {
 });
 
 describe('what is stored', () => {
-  it('is the SHA-256 of the cookie value, never the value itself', async () => {
+  it('ends every session when the admin token changes', async () => {
+    const { value } = await signIn(sessions());
+    const rotated = sessions({ adminToken: 'a-new-admin-token-after-rotation' });
+    expect(await rotated.isSignedIn(requestWith(`wa_onboard_session=${value}`))).toBe(false);
+    expect(await sessions().isSignedIn(requestWith(`wa_onboard_session=${value}`))).toBe(true);
+  });
+
+  it('is an HMAC of the cookie value keyed with the admin token, never the value itself', async () => {
     const { value } = await signIn(sessions());
     const rows = storedSessions();
-    expect(rows).toEqual([{ token_hash: sha256(value), created_at: T0.getTime(), expires_at: T0.getTime() + SESSION_TTL_MS }]);
+    expect(rows).toEqual([{ token_hash: keyedHash(value), created_at: T0.getTime(), expires_at: T0.getTime() + SESSION_TTL_MS }]);
     expect(JSON.stringify(rows)).not.toContain(value);
   });
 
@@ -227,8 +242,8 @@ describe('what is stored', () => {
     now = new Date(T0.getTime() + 13 * HOUR);
     const newest = await signIn(s);
 
-    expect(storedSessions().map((r) => r.token_hash)).toEqual([sha256(current.value), sha256(newest.value)]);
-    expect(storedSessions().map((r) => r.token_hash)).not.toContain(sha256(expired.value));
+    expect(storedSessions().map((r) => r.token_hash)).toEqual([keyedHash(current.value), keyedHash(newest.value)]);
+    expect(storedSessions().map((r) => r.token_hash)).not.toContain(keyedHash(expired.value));
   });
 });
 
