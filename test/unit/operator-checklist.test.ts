@@ -1,144 +1,15 @@
-import { loadConfig, type Env, type LocalSecrets } from '../../src/config';
 import { buildChecklist, CALL_VERDICT_MS, describeDeliveries, type ChecklistItem } from '../../src/page/checklist';
 import type { PageSnapshot } from '../../src/page/page-snapshot';
-import { summarizeSettings, type SettingsSummary } from '../../src/page/settings-summary';
-import type { CallView, CodeView, DeliveryView } from '../../src/store/store';
-import type { FailureView, ForwardingView, WebhookOverview } from '../../src/store/webhook-store';
 import { explainError } from '../../src/whatsapp/explain-error';
+import { ago, CALLER, call, code, delivery, failure, MINUTE, NOW, NUMBER, overview, PRODUCTION, settingsOf, snapshot, target, without } from '../helpers/page-fixtures';
 
 // ---------------------------------------------------------------------------------------------
-// Factories: a default snapshot is a fresh production install where nothing has happened yet.
+// Factories: a default snapshot is a fresh production install where nothing has happened yet
+// (see test/helpers/page-fixtures.ts).
 // ---------------------------------------------------------------------------------------------
-
-const NOW = new Date('2026-03-01T12:00:00.000Z');
-/** The ISO time `ms` before NOW. */
-const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
-const MINUTE = 60_000;
-
-const NUMBER = '+14155550123';
-const CALLER = '+447700900456';
-
-/** Every variable production needs, valid (as in config.test.ts). */
-const PRODUCTION: Env = {
-  NODE_ENV: 'production',
-  PORT: '8080',
-  PUBLIC_URL: 'https://onboard.example.com/',
-  DATA_DIR: '/var/lib/wa-onboard',
-  ADMIN_TOKEN: 'admin-token-0123456789',
-  TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
-  TWILIO_AUTH_TOKEN: 'a1b2c3d4'.repeat(4),
-  TWILIO_PHONE_NUMBER: NUMBER,
-  NOTIFY_EMAIL_TO: 'ops@example.com, owner@example.com',
-  NOTIFY_SMS_TO: '+14155550199,+447700900123',
-  SMTP_URL: 'smtp://user:pass@smtp.example.com:587',
-  EMAIL_FROM: 'wa-onboard <onboard@example.com>',
-  WHATSAPP_VERIFY_TOKEN: 'verify-token-0123',
-  WHATSAPP_APP_SECRET: 'app-secret-0123456789abcdef',
-};
-
-const GENERATED: LocalSecrets = {
-  ADMIN_TOKEN: 'generated-admin-token-SECRET-1',
-  TWILIO_ACCOUNT_SID: `AC${'fedcba9876543210'.repeat(2)}`,
-  TWILIO_AUTH_TOKEN: 'generated-auth-token-SECRET-2',
-  WHATSAPP_VERIFY_TOKEN: 'generated-verify-token-SECRET-3',
-  WHATSAPP_APP_SECRET: 'generated-app-secret-SECRET-4',
-};
-
-/** `env` with `keys` removed, as if they were never exported. */
-function without(env: Env, ...keys: string[]): Env {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !keys.includes(key)));
-}
 
 /** The production environment run without NODE_ENV=production: local mode, with every value set. */
 const LOCAL = without(PRODUCTION, 'NODE_ENV');
-
-function settingsOf(env: Env): SettingsSummary {
-  return summarizeSettings(loadConfig(env, () => GENERATED).config);
-}
-
-function overview(counts: Partial<WebhookOverview['counts']> = {}, rest: Partial<Omit<WebhookOverview, 'counts'>> = {}): WebhookOverview {
-  return {
-    lastVerifiedAt: null,
-    lastEventAt: null,
-    counts: {
-      stored: 0,
-      dispatched: 0,
-      invalid: 0,
-      pending: 0,
-      events: 0,
-      duplicates: 0,
-      byKind: { message: 0, status: 0, error: 0, field: 0 },
-      ...counts,
-    },
-    forwarding: [],
-    failures: [],
-    ...rest,
-  };
-}
-
-function snapshot(overrides: Partial<PageSnapshot> = {}): PageSnapshot {
-  return { settings: settingsOf(PRODUCTION), latestCall: null, latestCode: null, webhook: overview(), ...overrides };
-}
-
-/** A call that started a minute ago, with nothing heard, recorded or sent yet. */
-function call(overrides: Partial<CallView> = {}): CallView {
-  return {
-    callSid: 'CA0123456789abcdef0123456789abcdef',
-    from: CALLER,
-    to: NUMBER,
-    startedAt: ago(MINUTE),
-    recordingUrl: null,
-    heard: [],
-    fallbackAt: null,
-    codes: 0,
-    notices: [],
-    ...overrides,
-  };
-}
-
-function delivery(overrides: Partial<DeliveryView> = {}): DeliveryView {
-  return { channel: 'email', to: 'ops@example.com', status: 'sent', attempts: 1, error: null, sentAt: ago(MINUTE), ...overrides };
-}
-
-/** A code heard by keypad two minutes ago and sent to its one recipient. */
-function code(overrides: Partial<CodeView> = {}): CodeView {
-  return {
-    code: '123456',
-    source: 'dtmf',
-    callSid: 'CAfedcba9876543210fedcba9876543210',
-    from: CALLER,
-    to: NUMBER,
-    receivedAt: ago(2 * MINUTE),
-    deliveries: [delivery()],
-    ...overrides,
-  };
-}
-
-function target(overrides: Partial<ForwardingView> = {}): ForwardingView {
-  return {
-    target: 'https://hooks.example.com/whatsapp',
-    configured: true,
-    backlog: 0,
-    oldestPendingAt: null,
-    sent: 10,
-    rejected: 0,
-    expired: 0,
-    lastError: null,
-    ...overrides,
-  };
-}
-
-function failure(overrides: Partial<FailureView> = {}): FailureView {
-  return {
-    eventId: 'status:wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI:failed',
-    kind: 'status',
-    type: 'failed',
-    phoneNumberId: '106540352242922',
-    receivedAt: ago(5 * MINUTE),
-    errors: [explainError({ code: 131047, title: 'Re-engagement message' })],
-    ...overrides,
-  };
-}
 
 /** The item `id` of the checklist built from `snap` at `now`, typed as that item. */
 function itemOf<Id extends ChecklistItem['id']>(snap: PageSnapshot, id: Id, now = NOW): Extract<ChecklistItem, { id: Id }> {

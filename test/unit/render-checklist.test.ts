@@ -2,105 +2,20 @@ import { buildChecklist } from '../../src/page/checklist';
 import { html, SafeHtml } from '../../src/page/html';
 import type { PageSnapshot } from '../../src/page/page-snapshot';
 import { renderChecklist } from '../../src/page/render-checklist';
-import type { SettingsSummary } from '../../src/page/settings-summary';
 import { timeAgo } from '../../src/page/time-ago';
-import type { CallView, CodeView, DeliveryView } from '../../src/store/store';
-import type { FailureView, ForwardingView, WebhookOverview } from '../../src/store/webhook-store';
 import { explainError } from '../../src/whatsapp/explain-error';
+import { ago, call, code, delivery, failure, MINUTE, NOW, NUMBER, overview, snapshot, target } from '../helpers/page-fixtures';
 
 // ---------------------------------------------------------------------------------------------
-// Factories: a production install where nothing has happened yet, and the pieces to add to it.
+// Factories: a production install where nothing has happened yet, and the pieces to add to it
+// (see test/helpers/page-fixtures.ts).
 // ---------------------------------------------------------------------------------------------
 
-const NOW = new Date('2026-03-01T12:00:00.000Z');
 const SECOND = 1000;
-const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-/** The ISO time `ms` before NOW. */
-const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
 
-const NUMBER = '+14155550123';
 const RECORDING_URL = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123';
-
-const SETTINGS: SettingsSummary = {
-  mode: 'production',
-  publicUrl: 'https://onboard.example.com',
-  lines: [{ label: 'Number being registered', variables: 'TWILIO_PHONE_NUMBER', state: 'set', value: NUMBER }],
-};
-
-function overview(rest: Partial<WebhookOverview> = {}): WebhookOverview {
-  return {
-    lastVerifiedAt: null,
-    lastEventAt: null,
-    counts: { stored: 0, dispatched: 0, invalid: 0, pending: 0, events: 0, duplicates: 0, byKind: { message: 0, status: 0, error: 0, field: 0 } },
-    forwarding: [],
-    failures: [],
-    ...rest,
-  };
-}
-
-function snapshot(overrides: Partial<PageSnapshot> = {}): PageSnapshot {
-  return { settings: SETTINGS, latestCall: null, latestCode: null, webhook: overview(), ...overrides };
-}
-
-function call(overrides: Partial<CallView> = {}): CallView {
-  return {
-    callSid: 'CA0123456789abcdef0123456789abcdef',
-    from: '+447700900456',
-    to: NUMBER,
-    startedAt: ago(MINUTE),
-    recordingUrl: null,
-    heard: [],
-    fallbackAt: null,
-    codes: 0,
-    notices: [],
-    ...overrides,
-  };
-}
-
-function delivery(overrides: Partial<DeliveryView> = {}): DeliveryView {
-  return { channel: 'email', to: 'ops@example.com', status: 'sent', attempts: 1, error: null, sentAt: ago(MINUTE), ...overrides };
-}
-
-function code(overrides: Partial<CodeView> = {}): CodeView {
-  return {
-    code: '482916',
-    source: 'dtmf',
-    callSid: 'CAfedcba9876543210fedcba9876543210',
-    from: '+447700900456',
-    to: NUMBER,
-    receivedAt: ago(3 * MINUTE),
-    deliveries: [delivery()],
-    ...overrides,
-  };
-}
-
-function target(overrides: Partial<ForwardingView> = {}): ForwardingView {
-  return {
-    target: 'https://hooks.example.com/whatsapp',
-    configured: true,
-    backlog: 0,
-    oldestPendingAt: null,
-    sent: 0,
-    rejected: 0,
-    expired: 0,
-    lastError: null,
-    ...overrides,
-  };
-}
-
-function failure(overrides: Partial<FailureView> = {}): FailureView {
-  return {
-    eventId: 'status:wamid.1:failed',
-    kind: 'status',
-    type: 'failed',
-    phoneNumberId: '106540352242922',
-    receivedAt: ago(5 * MINUTE),
-    errors: [explainError({ code: 131047, title: 'Re-engagement message' })],
-    ...overrides,
-  };
-}
 
 /** The page's checklist for `snap`, as the HTML text sent to the browser. */
 function render(snap: PageSnapshot): string {
@@ -129,7 +44,7 @@ describe('renderChecklist escapes text from outside', () => {
 
   it("escapes Meta's error title and details", () => {
     const error = explainError({ code: 131047, title: SCRIPT, error_data: { details: '<img src=x onerror=alert(2)>' } });
-    const out = render(snapshot({ webhook: overview({ failures: [failure({ errors: [error] })] }) }));
+    const out = render(snapshot({ webhook: overview({}, { failures: [failure({ errors: [error] })] }) }));
 
     expect(out).not.toContain('<script>');
     expect(out).not.toContain('<img');
@@ -139,7 +54,7 @@ describe('renderChecklist escapes text from outside', () => {
 
   it('escapes a forward target and its last error', () => {
     const forwarding = [target({ target: `https://hooks.example.com/${SCRIPT}`, backlog: 1, lastError: '<b>HTTP 500</b>' })];
-    const out = render(snapshot({ webhook: overview({ forwarding }) }));
+    const out = render(snapshot({ webhook: overview({}, { forwarding }) }));
 
     expect(out).not.toContain('<script>');
     expect(out).not.toContain('<b>');
@@ -170,7 +85,7 @@ describe('renderChecklist items', () => {
     const out = render(
       snapshot({
         latestCall: call({ recordingUrl: RECORDING_URL }),
-        webhook: overview({ failures: [failure()] }),
+        webhook: overview({}, { failures: [failure()] }),
       }),
     );
     const items = [...out.matchAll(/<li class="item" id="item-([a-z]+)" data-state="([a-z]+)"[^>]*>[\s\S]*?<span class="badge">([^<]*)<\/span>/g)].map(

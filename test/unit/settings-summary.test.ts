@@ -1,5 +1,6 @@
-import { loadConfig, type Env, type LocalSecrets } from '../../src/config';
-import { summarizeSettings, type SettingLine, type SettingsSummary } from '../../src/page/settings-summary';
+import type { Env } from '../../src/config';
+import type { SettingLine, SettingsSummary } from '../../src/page/settings-summary';
+import { GENERATED, NUMBER, PRODUCTION as VALID_PRODUCTION, settingsOf, without } from '../helpers/page-fixtures';
 
 // Every secret is distinctive, so finding it anywhere in the summary is a leak.
 const ADMIN_TOKEN = 'admin-token-LEAK-0123456789';
@@ -13,20 +14,13 @@ const FORWARD_SECRET = 'forward-secret-LEAK-0123456789';
 const FORWARD_USER = 'forward-user-LEAK';
 const FORWARD_PASSWORD = 'forward-password-LEAK';
 
-/** Every variable production needs, valid, and every secret the summary might be tempted to show. */
+/** The shared production environment with every secret distinctive, plus each optional secret the summary might be tempted to show. */
 const PRODUCTION: Env = {
-  NODE_ENV: 'production',
-  PUBLIC_URL: 'https://onboard.example.com/',
-  DATA_DIR: '/var/lib/wa-onboard',
+  ...VALID_PRODUCTION,
   ADMIN_TOKEN,
-  TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
   TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-  TWILIO_PHONE_NUMBER: '+14155550123',
   TWILIO_SMS_FROM: '+14155550100',
-  NOTIFY_EMAIL_TO: 'ops@example.com, owner@example.com',
-  NOTIFY_SMS_TO: '+14155550199,+447700900123',
   SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}@smtp.example.com:587`,
-  EMAIL_FROM: 'wa-onboard <onboard@example.com>',
   WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
   WHATSAPP_APP_SECRET: APP_SECRET,
   WHATSAPP_APP_SECRET_PREVIOUS: PREVIOUS_APP_SECRET,
@@ -35,25 +29,8 @@ const PRODUCTION: Env = {
   FORWARD_SECRET,
 };
 
-const GENERATED: LocalSecrets = {
-  ADMIN_TOKEN: 'generated-admin-token-SECRET-1',
-  TWILIO_ACCOUNT_SID: `AC${'fedcba9876543210'.repeat(2)}`,
-  TWILIO_AUTH_TOKEN: 'generated-auth-token-SECRET-2',
-  WHATSAPP_VERIFY_TOKEN: 'generated-verify-token-SECRET-3',
-  WHATSAPP_APP_SECRET: 'generated-app-secret-SECRET-4',
-};
-
-/** `env` with `keys` removed, as if they were never exported. */
-function without(env: Env, ...keys: string[]): Env {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !keys.includes(key)));
-}
-
 /** Local mode with nothing set but where the codes go. */
 const LOCAL_BARE: Env = { DATA_DIR: '/tmp/wa-onboard-test', NOTIFY_EMAIL_TO: 'ops@example.com', NOTIFY_SMS_TO: '+14155550199' };
-
-function summaryOf(env: Env): SettingsSummary {
-  return summarizeSettings(loadConfig(env, () => GENERATED).config);
-}
 
 /** The line of `summary` for `variables` (as the line names them). */
 function lineOf(summary: SettingsSummary, variables: string): SettingLine {
@@ -65,7 +42,7 @@ function lineOf(summary: SettingsSummary, variables: string): SettingLine {
 // ---------------------------------------------------------------------------------------------
 
 describe('summarizeSettings keeps secrets secret', () => {
-  const shown = JSON.stringify(summaryOf(PRODUCTION));
+  const shown = JSON.stringify(settingsOf(PRODUCTION));
 
   it.each([
     ['the admin token', ADMIN_TOKEN],
@@ -83,7 +60,7 @@ describe('summarizeSettings keeps secrets secret', () => {
   });
 
   it('never shows a generated secret, only that it was generated', () => {
-    const summary = summaryOf(LOCAL_BARE);
+    const summary = settingsOf(LOCAL_BARE);
     const text = JSON.stringify(summary);
 
     for (const value of [GENERATED.ADMIN_TOKEN, GENERATED.TWILIO_AUTH_TOKEN, GENERATED.WHATSAPP_VERIFY_TOKEN, GENERATED.WHATSAPP_APP_SECRET]) {
@@ -95,13 +72,13 @@ describe('summarizeSettings keeps secrets secret', () => {
   });
 
   it('calls the Twilio credentials generated when only the account SID was generated', () => {
-    const summary = summaryOf({ TWILIO_AUTH_TOKEN: 'f'.repeat(32) });
+    const summary = settingsOf({ TWILIO_AUTH_TOKEN: 'f'.repeat(32) });
 
     expect(lineOf(summary, 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN')).toMatchObject({ state: 'generated' });
   });
 
   it('shows secrets set in the environment only as set', () => {
-    const summary = summaryOf(PRODUCTION);
+    const summary = settingsOf(PRODUCTION);
 
     for (const variables of ['TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN', 'WHATSAPP_VERIFY_TOKEN', 'ADMIN_TOKEN', 'META_ACCESS_TOKEN']) {
       expect(lineOf(summary, variables)).toMatchObject({ state: 'set', value: 'set' });
@@ -111,15 +88,15 @@ describe('summarizeSettings keeps secrets secret', () => {
 
 describe('summarizeSettings', () => {
   it('gives the mode, the public URL and the number being registered', () => {
-    const summary = summaryOf(PRODUCTION);
+    const summary = settingsOf(PRODUCTION);
 
     expect(summary.mode).toBe('production');
     expect(summary.publicUrl).toBe('https://onboard.example.com');
-    expect(lineOf(summary, 'TWILIO_PHONE_NUMBER')).toMatchObject({ state: 'set', value: '+14155550123' });
+    expect(lineOf(summary, 'TWILIO_PHONE_NUMBER')).toMatchObject({ state: 'set', value: NUMBER });
   });
 
   it('shows the SMTP server as host:port only', () => {
-    expect(lineOf(summaryOf(PRODUCTION), 'SMTP_URL')).toEqual({
+    expect(lineOf(settingsOf(PRODUCTION), 'SMTP_URL')).toEqual({
       label: 'Email goes through',
       variables: 'SMTP_URL',
       state: 'set',
@@ -128,101 +105,101 @@ describe('summarizeSettings', () => {
   });
 
   it('shows an SMTP server without a port as its host alone', () => {
-    const summary = summaryOf({ ...PRODUCTION, SMTP_URL: `smtps://mailer:${SMTP_PASSWORD}@smtp.example.com` });
+    const summary = settingsOf({ ...PRODUCTION, SMTP_URL: `smtps://mailer:${SMTP_PASSWORD}@smtp.example.com` });
 
     expect(lineOf(summary, 'SMTP_URL').value).toBe('smtp.example.com');
   });
 
   it('stays vague about an SMTP URL it cannot parse, which may hold the password', () => {
     // Accepted by the schema (smtps?://\S+), refused by URL: port out of range.
-    const summary = summaryOf({ ...PRODUCTION, SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}@smtp.example.com:99999` });
+    const summary = settingsOf({ ...PRODUCTION, SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}@smtp.example.com:99999` });
 
     expect(lineOf(summary, 'SMTP_URL')).toMatchObject({ state: 'set', value: 'an SMTP server' });
     expect(JSON.stringify(summary)).not.toContain(SMTP_PASSWORD);
   });
 
   it('says email goes to the outbox when local mode has no SMTP_URL', () => {
-    expect(lineOf(summaryOf(LOCAL_BARE), 'SMTP_URL')).toMatchObject({ state: 'outbox', value: 'the outbox folder' });
+    expect(lineOf(settingsOf(LOCAL_BARE), 'SMTP_URL')).toMatchObject({ state: 'outbox', value: 'the outbox folder' });
   });
 
   it('leaves out the email transport when nobody gets email', () => {
-    const summary = summaryOf(without(PRODUCTION, 'NOTIFY_EMAIL_TO', 'SMTP_URL', 'EMAIL_FROM'));
+    const summary = settingsOf(without(PRODUCTION, 'NOTIFY_EMAIL_TO', 'SMTP_URL', 'EMAIL_FROM'));
 
     expect(summary.lines.map((l) => l.variables)).not.toContain('SMTP_URL');
   });
 
   it('shows the SMS sender when SMS go through Twilio', () => {
-    expect(lineOf(summaryOf(PRODUCTION), 'TWILIO_SMS_FROM')).toMatchObject({ state: 'set', value: '+14155550100' });
+    expect(lineOf(settingsOf(PRODUCTION), 'TWILIO_SMS_FROM')).toMatchObject({ state: 'set', value: '+14155550100' });
   });
 
   it('says SMS go to the outbox without real Twilio credentials', () => {
-    const line = lineOf(summaryOf(LOCAL_BARE), 'TWILIO_SMS_FROM');
+    const line = lineOf(settingsOf(LOCAL_BARE), 'TWILIO_SMS_FROM');
 
     expect(line.state).toBe('outbox');
     expect(line.value).toContain('outbox');
   });
 
   it('lists the recipients of each channel', () => {
-    const summary = summaryOf(PRODUCTION);
+    const summary = settingsOf(PRODUCTION);
 
     expect(lineOf(summary, 'NOTIFY_EMAIL_TO')).toMatchObject({ state: 'set', value: 'ops@example.com, owner@example.com' });
     expect(lineOf(summary, 'NOTIFY_SMS_TO')).toMatchObject({ state: 'set', value: '+14155550199, +447700900123' });
   });
 
   it('takes a channel without recipients as optional when the other has some', () => {
-    const summary = summaryOf(without(PRODUCTION, 'NOTIFY_SMS_TO'));
+    const summary = settingsOf(without(PRODUCTION, 'NOTIFY_SMS_TO'));
 
     expect(lineOf(summary, 'NOTIFY_SMS_TO')).toMatchObject({ state: 'optional', value: 'nobody' });
     expect(summary.lines.map((l) => l.variables)).not.toContain('TWILIO_SMS_FROM');
   });
 
   it('marks both channels missing when nobody gets the codes', () => {
-    const summary = summaryOf({ DATA_DIR: '/tmp/wa-onboard-test' });
+    const summary = settingsOf({ DATA_DIR: '/tmp/wa-onboard-test' });
 
     expect(lineOf(summary, 'NOTIFY_EMAIL_TO').state).toBe('missing');
     expect(lineOf(summary, 'NOTIFY_SMS_TO').state).toBe('missing');
   });
 
   it('mentions the previous app secret while rotating', () => {
-    expect(lineOf(summaryOf(PRODUCTION), 'WHATSAPP_APP_SECRET')).toMatchObject({
+    expect(lineOf(settingsOf(PRODUCTION), 'WHATSAPP_APP_SECRET')).toMatchObject({
       state: 'set',
       value: 'set, and the previous one while rotating',
     });
   });
 
   it('shows a single app secret as set', () => {
-    expect(lineOf(summaryOf(without(PRODUCTION, 'WHATSAPP_APP_SECRET_PREVIOUS')), 'WHATSAPP_APP_SECRET').value).toBe('set');
+    expect(lineOf(settingsOf(without(PRODUCTION, 'WHATSAPP_APP_SECRET_PREVIOUS')), 'WHATSAPP_APP_SECRET').value).toBe('set');
   });
 
   it('takes an unset META_ACCESS_TOKEN as optional', () => {
-    expect(lineOf(summaryOf(without(PRODUCTION, 'META_ACCESS_TOKEN')), 'META_ACCESS_TOKEN')).toMatchObject({
+    expect(lineOf(settingsOf(without(PRODUCTION, 'META_ACCESS_TOKEN')), 'META_ACCESS_TOKEN')).toMatchObject({
       state: 'optional',
       value: 'not set',
     });
   });
 
   it('shows forward targets without the credentials in their URLs', () => {
-    expect(lineOf(summaryOf(PRODUCTION), 'FORWARD_URL')).toMatchObject({
+    expect(lineOf(settingsOf(PRODUCTION), 'FORWARD_URL')).toMatchObject({
       state: 'set',
       value: 'https://hooks.example.com/x, https://other.example.com/events',
     });
   });
 
   it('takes no forwarding as a choice: optional, events stored only', () => {
-    const summary = summaryOf(without(PRODUCTION, 'FORWARD_URL', 'FORWARD_SECRET'));
+    const summary = settingsOf(without(PRODUCTION, 'FORWARD_URL', 'FORWARD_SECRET'));
 
     expect(lineOf(summary, 'FORWARD_URL')).toMatchObject({ state: 'optional', value: 'nowhere (stored only)' });
   });
 
   it('shows the signature checks as checked in production', () => {
-    const summary = summaryOf(PRODUCTION);
+    const summary = settingsOf(PRODUCTION);
 
     expect(lineOf(summary, 'TWILIO_SIGNATURE_CHECK')).toMatchObject({ state: 'on', value: 'checked' });
     expect(lineOf(summary, 'WHATSAPP_SIGNATURE_CHECK')).toMatchObject({ state: 'on', value: 'checked' });
   });
 
   it('shows a signature check turned off in local mode as off', () => {
-    const summary = summaryOf({ ...LOCAL_BARE, WHATSAPP_SIGNATURE_CHECK: 'off' });
+    const summary = settingsOf({ ...LOCAL_BARE, WHATSAPP_SIGNATURE_CHECK: 'off' });
 
     expect(lineOf(summary, 'WHATSAPP_SIGNATURE_CHECK')).toMatchObject({ state: 'off', value: 'not checked' });
     expect(lineOf(summary, 'TWILIO_SIGNATURE_CHECK').state).toBe('on');
