@@ -62,40 +62,73 @@
   setInterval(refreshTimes, 1000);
   if (!window.EventSource) return;
 
-  setStatus('connecting', 'Connecting for live updates…');
-  var source = new EventSource('/api/live');
-  source.addEventListener('open', function () {
-    setStatus('live', 'Live: changes appear as they happen.');
-  });
-  // A section the operator unfolded stays unfolded when the checklist is replaced.
-  function unfolded() {
-    var open = {};
-    var sections = checklist.querySelectorAll('details[id]');
-    for (var i = 0; i < sections.length; i++) open[sections[i].id] = sections[i].open;
-    return open;
-  }
-
-  function refold(open) {
-    var sections = checklist.querySelectorAll('details[id]');
+  // Replaces one item with its new rendering; the rest of the page, and whatever has focus or a
+  // selection there, stays as it is. A section the operator unfolded stays unfolded.
+  function replaceItem(html) {
+    var template = document.createElement('template');
+    template.innerHTML = html;
+    var fresh = template.content.firstElementChild;
+    if (!fresh || !fresh.id) return;
+    var current = document.getElementById(fresh.id);
+    if (!current) return;
+    var sections = current.querySelectorAll('details[id]');
     for (var i = 0; i < sections.length; i++) {
-      if (Object.prototype.hasOwnProperty.call(open, sections[i].id)) sections[i].open = open[sections[i].id];
+      var again = fresh.querySelector('details[id="' + sections[i].id + '"]');
+      if (again) again.open = sections[i].open;
     }
+    current.replaceWith(fresh);
   }
 
-  source.addEventListener('checklist', function (event) {
-    var before = latestCode();
-    var open = unfolded();
-    checklist.innerHTML = event.data;
-    refold(open);
-    showCopyButtons();
-    refreshTimes();
-    var after = latestCode();
-    // Screen readers hear of a new code; digits are spaced so they are read one by one.
-    if (announcer && after && after !== before) announcer.textContent = 'New code heard: ' + after.split('').join(' ');
-  });
-  source.addEventListener('error', function () {
-    // CLOSED: the server refused the stream (the session ended); otherwise the browser retries.
-    if (source.readyState === EventSource.CLOSED) setStatus('off', 'Live updates stopped: reload the page to sign in again.');
-    else setStatus('connecting', 'Reconnecting…');
-  });
+  var source = null;
+  var retryMs = 2000;
+
+  function connect() {
+    setStatus('connecting', 'Connecting for live updates…');
+    source = new EventSource('api/live');
+    source.addEventListener('open', function () {
+      retryMs = 2000;
+      setStatus('live', 'Live: changes appear as they happen.');
+    });
+    source.addEventListener('item', function (event) {
+      var before = latestCode();
+      replaceItem(event.data);
+      showCopyButtons();
+      refreshTimes();
+      var after = latestCode();
+      // Screen readers hear of a new code; digits are spaced so they are read one by one.
+      if (announcer && after && after !== before) announcer.textContent = 'New code heard: ' + after.split('').join(' ');
+    });
+    source.addEventListener('error', function () {
+      // Not CLOSED: the browser retries by itself. CLOSED: the answer was not a stream (the
+      // session ended, or a proxy answered 502 during a deploy), and the browser gave up.
+      if (source.readyState !== EventSource.CLOSED) {
+        setStatus('connecting', 'Reconnecting…');
+        return;
+      }
+      source.close();
+      whyClosed();
+    });
+  }
+
+  // Asks the API whether the session still holds: only a 401 means signing in again.
+  function whyClosed() {
+    fetch('api/codes?limit=1', { credentials: 'same-origin', cache: 'no-store' }).then(
+      function (response) {
+        if (response.status === 401) {
+          setStatus('off', 'Signed out: reload the page to sign in again.');
+          return;
+        }
+        retryLater();
+      },
+      retryLater,
+    );
+  }
+
+  function retryLater() {
+    setStatus('connecting', 'The service does not answer; trying again in ' + Math.round(retryMs / 1000) + ' s…');
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 30000);
+  }
+
+  connect();
 })();

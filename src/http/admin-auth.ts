@@ -6,6 +6,11 @@ export interface AdminAuthOptions {
   adminToken: string;
   /** True when the request carries the operator page's session cookie. */
   isSignedIn: (req: Request) => Promise<boolean>;
+  /**
+   * Called for a wrong bearer token before the 401: it waits like a failed sign-in, so the token
+   * cannot be guessed here faster than on the page; a rejection is answered instead of the 401.
+   */
+  wrongToken: (req: Request) => Promise<void>;
 }
 
 /**
@@ -18,7 +23,12 @@ export function requireAdmin(options: AdminAuthOptions): RequestHandler {
     const header = req.header('authorization');
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      next(match?.[1] && secretsEqual(match[1], options.adminToken) ? undefined : new UnauthorizedError());
+      if (match?.[1] && secretsEqual(match[1], options.adminToken)) {
+        next();
+        return;
+      }
+      await options.wrongToken(req);
+      next(new UnauthorizedError());
       return;
     }
     next((await options.isSignedIn(req)) ? undefined : new UnauthorizedError());

@@ -11,7 +11,12 @@ export interface ApiDeps {
   forwardTargets: string[];
   adminToken: string;
   /** The operator page: its session cookie is accepted here, and its event stream lives here. */
-  page: { isSignedIn: (req: Request) => Promise<boolean>; live: RequestHandler };
+  page: {
+    isSignedIn: (req: Request) => Promise<boolean>;
+    /** A wrong bearer token waits like a failed sign-in (see admin-auth.ts). */
+    wrongToken: (req: Request) => Promise<void>;
+    live: RequestHandler;
+  };
 }
 
 /**
@@ -20,7 +25,7 @@ export interface ApiDeps {
  */
 export function apiRoutes(deps: ApiDeps): Router {
   const router = Router();
-  router.use(requireAdmin({ adminToken: deps.adminToken, isSignedIn: deps.page.isSignedIn }));
+  router.use(requireAdmin({ adminToken: deps.adminToken, isSignedIn: deps.page.isSignedIn, wrongToken: deps.page.wrongToken }));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

@@ -30,3 +30,10 @@ export class ForbiddenError extends HttpError {
     super(403, 'forbidden', message);
   }
 }
+
+/** Too many failed attempts at the admin token from one client: it waits, or is turned away. */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string) {
+    super(429, 'too_many_requests', message);
+  }
+}

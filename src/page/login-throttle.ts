@@ -4,7 +4,7 @@ export interface LoginThrottleOptions {
   maxDelayMs: number;
   /** A client with no failure for this long starts afresh. */
   forgetAfterMs: number;
-  /** Sign-ins of one client under way at once (the one running included); one more is refused at once. */
+  /** Failed sign-ins of one client waiting at once; one more is refused at once. */
   maxQueued: number;
   /** Clients remembered at most; the longest quiet are forgotten first. */
   maxClients: number;
@@ -26,22 +26,24 @@ interface ClientRecord {
   failures: number;
   lastFailureAt: number;
   queued: number;
-  /** The end of the client's latest sign-in: the next one starts after it. */
+  /** The end of the client's latest wait: the next failure's wait starts after it. */
   tail: Promise<unknown>;
 }
 
-/** The client already has `maxQueued` sign-ins waiting. */
+/** The client already has `maxQueued` failed sign-ins waiting. */
 export class TooManyLoginsError extends Error {
   constructor() {
-    super('too many sign-ins at once from this address');
+    super('too many failed sign-ins at once from this address');
     this.name = 'TooManyLoginsError';
   }
 }
 
 /**
- * Slows down guessing the admin token. One client's sign-ins run one at a time, and a failed one
- * answers only after a wait that doubles with each failure (500 ms, 1 s, 2 s, ... up to 10 s), so
- * parallel guesses queue behind each other rather than racing. A success clears the record.
+ * Slows down guessing the admin token. A wrong token is answered only after a wait that doubles
+ * with each failure of the same client (500 ms, 1 s, 2 s, ... up to 10 s), and one client's waits
+ * run one after another, so parallel guesses queue rather than race; past `maxQueued` they are
+ * refused at once. The right token is never held up: it is checked before any of this, so nobody
+ * sharing the operator's address (a proxy's) can lock the operator out by guessing.
  */
 export class LoginThrottle {
   private readonly options: LoginThrottleOptions;
@@ -51,27 +53,27 @@ export class LoginThrottle {
     this.options = { ...DEFAULT_LOGIN_THROTTLE, ...options };
   }
 
-  /** Runs `check` in `client`'s turn; resolves to its answer, after the wait when it is false. */
-  attempt(client: string, check: () => boolean | Promise<boolean>): Promise<boolean> {
+  /**
+   * Counts a wrong token from `client`; resolves when its wait is over, after the waits of the
+   * client's earlier failures. Rejects at once with `TooManyLoginsError` when `maxQueued` of them
+   * are already waiting.
+   */
+  failed(client: string): Promise<void> {
     const record = this.recordOf(client);
     if (record.queued >= this.options.maxQueued) return Promise.reject(new TooManyLoginsError());
     record.queued++;
-    const run = record.tail.then(async () => {
-      try {
-        if (await check()) {
-          record.failures = 0;
-          return true;
-        }
-        record.failures++;
-        record.lastFailureAt = this.options.now();
-        await this.options.sleep(this.delayFor(record.failures));
-        return false;
-      } finally {
-        record.queued--;
-      }
-    });
-    record.tail = run.catch(() => undefined);
-    return run;
+    record.failures++;
+    record.lastFailureAt = this.options.now();
+    const delay = this.delayFor(record.failures);
+    const wait = record.tail.then(() => this.options.sleep(delay)).finally(() => record.queued--);
+    record.tail = wait.catch(() => undefined);
+    return wait;
+  }
+
+  /** The right token from `client`: its failures are forgotten. */
+  succeeded(client: string): void {
+    const record = this.clients.get(client);
+    if (record) record.failures = 0;
   }
 
   /** The wait after the `failures`th failure in a row. */
@@ -102,4 +104,21 @@ export class LoginThrottle {
       if (record.queued === 0) this.clients.delete(client);
     }
   }
+}
+
+/**
+ * Who a failed sign-in is counted against: the IPv4 address, or the /64 of an IPv6 one (one
+ * client commonly holds a whole /64, so counting single addresses would let it rotate freely).
+ * Behind a proxy every visitor shares the proxy's address: the waits are shared, but the right
+ * token is never held up by them.
+ */
+export function clientKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const plain = address.replace(/%.*$/, '').replace(/^::ffff:(?=\d+\.)/i, '');
+  if (!plain.includes(':')) return plain;
+  const [head = '', tail = ''] = plain.split('::');
+  const before = head ? head.split(':') : [];
+  const after = tail ? tail.split(':') : [];
+  const groups = plain.includes('::') ? [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after] : before;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Router } from 'express';
 import type { Clock } from '../delivery/ports';
+import { TooManyRequestsError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import type { SessionStore } from '../store/session-store';
 import type { Store } from '../store/store';
@@ -8,10 +9,10 @@ import { AdminSessions } from './admin-sessions';
 import { buildChecklist } from './checklist';
 import type { LiveView } from './live-updates';
 import { LiveUpdates } from './live-updates';
-import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
+import { clientKey, LoginThrottle, TooManyLoginsError, type LoginThrottleOptions } from './login-throttle';
 import { readSnapshot } from './page-snapshot';
 import { pageRoutes } from './page-routes';
-import { renderChecklist } from './render-checklist';
+import { renderChecklist, renderItem } from './render-checklist';
 import { renderDashboard } from './render-page';
 import type { SettingsSummary } from './settings-summary';
 
@@ -37,6 +38,8 @@ export interface OperatorPage {
   live: RequestHandler;
   /** True when a request carries the cookie of an open session: `/api/*` accepts it as well as the bearer token. */
   isSignedIn(req: Request): Promise<boolean>;
+  /** A wrong bearer token on `/api/*`: waits like a failed sign-in, or throws a 429 error. */
+  wrongToken(req: Request): Promise<void>;
   /** Something the page shows was stored: open pages are updated. */
   changed(): void;
   /** Ends the open event streams, so the server can close. */
@@ -99,25 +102,38 @@ export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
   const number = deps.settings.lines.find((l) => l.variables === 'TWILIO_PHONE_NUMBER')?.value ?? '';
   const checklistNow = async () => {
     const now = deps.clock.now();
-    const items = buildChecklist(await readSnapshot(deps), now);
-    return { items, html: renderChecklist(items, now) };
+    return { items: buildChecklist(await readSnapshot(deps), now), now };
   };
   const view = async (): Promise<LiveView> => {
-    const { items, html } = await checklistNow();
-    return { key: JSON.stringify(items), html: html.text };
+    const { items, now } = await checklistNow();
+    return { items: items.map((item, i) => ({ id: item.id, key: JSON.stringify(item), html: renderItem(item, i + 1, now).text })) };
   };
   const live = new LiveUpdates({ view, logger: deps.logger, coalesceMs: deps.coalesceMs });
+  const throttle = new LoginThrottle(deps.loginThrottle);
   return {
     routes: pageRoutes({
       adminToken: deps.adminToken,
       sessions,
-      throttle: new LoginThrottle(deps.loginThrottle),
-      dashboard: async () => renderDashboard({ number, checklist: (await checklistNow()).html }),
+      throttle,
+      dashboard: async () => {
+        const { items, now } = await checklistNow();
+        return renderDashboard({ number, checklist: renderChecklist(items, now) });
+      },
       logger: deps.logger,
       local: deps.settings.mode === 'local',
+      onSignOut: () => void live.recheck(),
     }),
-    live: (req, res) => live.attach(req, res),
+    // A stream opened with the bearer token lasts; one opened by a session ends with it.
+    live: (req, res) => live.attach(req, res, async () => req.header('authorization') !== undefined || sessions.isSignedIn(req)),
     isSignedIn: (req) => sessions.isSignedIn(req),
+    wrongToken: async (req) => {
+      try {
+        await throttle.failed(clientKey(req.socket.remoteAddress));
+      } catch (error) {
+        if (error instanceof TooManyLoginsError) throw new TooManyRequestsError(error.message);
+        throw error;
+      }
+    },
     changed: () => live.changed(),
     close: () => live.close(),
   };

@@ -5,7 +5,7 @@ import { secretsEqual } from '../http/constant-time';
 import { ForbiddenError, HttpError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import type { AdminSessions } from './admin-sessions';
-import { TooManyLoginsError, type LoginThrottle } from './login-throttle';
+import { clientKey, TooManyLoginsError, type LoginThrottle } from './login-throttle';
 import { renderLogin } from './render-page';
 
 export interface PageRoutesDeps {
@@ -17,6 +17,8 @@ export interface PageRoutesDeps {
   logger: Logger;
   /** Local mode: the sign-in page says where the generated token is kept. */
   local: boolean;
+  /** A session ended: its open event streams are closed. */
+  onSignOut: () => void;
 }
 
 /** assets/ at the top of the package: two folders up from both src/page and dist/page. */
@@ -30,8 +32,8 @@ const ASSET_TYPES: Record<string, string> = {
 /** `GET /`, sign-in and sign-out, and the page's two static files. */
 export function pageRoutes(deps: PageRoutesDeps): Router {
   const router = Router();
-  // The page shows codes: never kept by a browser's or a proxy's cache.
   const login = (error?: string) => renderLogin({ error, local: deps.local });
+  // The page shows codes: never kept by a browser's or a proxy's cache.
   const page = (res: Response, status: number, body: string) => {
     res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
   };
@@ -45,27 +47,31 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
   router.post('/login', refuseCrossSite, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const body = req.body as Record<string, unknown> | undefined;
     const token = typeof body?.token === 'string' ? body.token.trim() : '';
-    let accepted: boolean;
-    try {
-      accepted = await deps.throttle.attempt(clientOf(req), () => token !== '' && secretsEqual(token, deps.adminToken));
-    } catch (error) {
-      if (!(error instanceof TooManyLoginsError)) throw error;
-      page(res, 429, login('Too many sign-ins at once from your address. Wait a moment and try again.'));
-      return;
-    }
-    if (!accepted) {
-      deps.logger.warn({ client: clientOf(req) }, 'operator page: refused a sign-in with a wrong token');
+    const client = clientKey(req.socket.remoteAddress);
+    // The right token is checked first, so no one's failed guesses ever hold it up.
+    if (token === '' || !secretsEqual(token, deps.adminToken)) {
+      deps.logger.warn({ client }, 'operator page: refused a sign-in with a wrong token');
+      try {
+        await deps.throttle.failed(client);
+      } catch (error) {
+        if (!(error instanceof TooManyLoginsError)) throw error;
+        page(res, 429, login('Too many failed sign-ins from your address. Wait a minute and try again.'));
+        return;
+      }
       page(res, 401, login('That is not the admin token.'));
       return;
     }
+    deps.throttle.succeeded(client);
     await deps.sessions.open(res);
-    deps.logger.info({ client: clientOf(req) }, 'operator page: signed in');
-    res.redirect(303, '/');
+    deps.logger.info({ client }, 'operator page: signed in');
+    // Relative, like every link of the page: it works behind a proxy that serves it under a path.
+    res.redirect(303, './');
   });
 
   router.post('/logout', refuseCrossSite, async (req, res) => {
     await deps.sessions.close(req, res);
-    res.redirect(303, '/');
+    deps.onSignOut();
+    res.redirect(303, './');
   });
 
   for (const [file, type] of Object.entries(ASSET_TYPES)) {
@@ -87,9 +93,4 @@ function refuseCrossSite(req: Request, _res: Response, next: (error?: HttpError)
   const site = req.header('sec-fetch-site');
   if (site === 'cross-site' || site === 'same-site') next(new ForbiddenError('sign in from the page itself'));
   else next();
-}
-
-/** The address the sign-in came from. Behind a proxy every sign-in shares the proxy's address. */
-function clientOf(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
 }

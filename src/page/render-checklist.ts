@@ -25,7 +25,8 @@ export function renderChecklist(items: ChecklistItem[], now: Date): SafeHtml {
   return html`<ol class="checklist">${items.map((item, i) => renderItem(item, i + 1, now))}</ol>`;
 }
 
-function renderItem(item: ChecklistItem, step: number, now: Date): SafeHtml {
+/** One item, `<li id="item-{id}">`: what a live update replaces. `step` counts from 1. */
+export function renderItem(item: ChecklistItem, step: number, now: Date): SafeHtml {
   const titleId = `item-${item.id}-title`;
   return html`<li class="item" id="item-${item.id}" data-state="${item.state}" aria-labelledby="${titleId}">
 <h2 id="${titleId}"><span class="step" aria-hidden="true">${step}</span> ${item.title}</h2>

@@ -1,10 +1,13 @@
 import { html, type SafeHtml } from './html';
 
-/** The stylesheet and script of the page, served from assets/ by page-routes.ts. */
+/**
+ * The stylesheet, script and icon, served from assets/ by page-routes.ts. Every URL of the page is
+ * relative, so it also works behind a proxy that serves the service under a path.
+ */
 export const ASSETS = {
-  css: '/assets/operator-page.css',
-  js: '/assets/operator-page.js',
-  icon: '/assets/favicon.svg',
+  css: 'assets/operator-page.css',
+  js: 'assets/operator-page.js',
+  icon: 'assets/favicon.svg',
 } as const;
 
 /**
@@ -46,7 +49,7 @@ export function renderDashboard(view: DashboardView): string {
 <p class="meta">Onboarding <strong>${view.number}</strong> for WhatsApp</p>
 </div>
 <p id="live-status" class="live" role="status" data-live="off">Reload to see changes.</p>
-<form method="post" action="/logout"><button type="submit" class="secondary">Sign out</button></form>
+<form method="post" action="logout"><button type="submit" class="secondary">Sign out</button></form>
 </header>
 <main id="checklist">${view.checklist}</main>
 <p id="announcer" class="visually-hidden" aria-live="assertive"></p>`,
@@ -68,7 +71,7 @@ export function renderLogin(view: LoginView = {}): string {
     html`<main class="login">
 <h1>wa-onboard</h1>
 <p>Sign in with the admin token (<code>ADMIN_TOKEN</code>) to follow the onboarding of your number.</p>
-<form method="post" action="/login">
+<form method="post" action="login">
 <input type="text" name="username" value="wa-onboard admin" autocomplete="username" hidden>
 <label for="token">Admin token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus${

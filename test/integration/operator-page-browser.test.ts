@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort } from '../../src/embedded/free-port';
@@ -17,8 +19,15 @@ import { ACCOUNT, ADMIN_TOKEN, META, META_CALLER, OUR_NUMBER, eventually, startH
  */
 
 const PHONE = { width: 375, height: 812 };
-/** Where the README's pictures of the page come from. */
-const SCREENSHOTS = path.join(__dirname, '..', '..', 'docs');
+/**
+ * `npm run screenshots` writes the README's pictures of the page to docs/; otherwise they go to a
+ * temporary folder, so a test run leaves the working tree as it was.
+ */
+const SCREENSHOTS =
+  process.env.WA_ONBOARD_SCREENSHOTS === 'docs' ? path.join(__dirname, '..', '..', 'docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-shots-'));
+
+// A browser and a service per test, on a machine shared with other suites.
+jest.setTimeout(60_000);
 
 const haveBrowser = chromiumPath() !== null;
 if (!haveBrowser && browserRequired) throw new Error('WA_ONBOARD_REQUIRE_BROWSER=1 but Chromium is not installed');
@@ -143,6 +152,28 @@ describeInBrowser('the operator page in Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'operator-page-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'operator-page-wide.png'), fullPage: true });
+  });
+
+  it('keeps focus where it is while other items update', async () => {
+    const page = await open();
+    await signIn(page);
+    await page.waitForSelector('#live-status[data-live="live"]');
+    await page.locator('#settings-details summary').focus();
+    expect((await checkSubscription(h.url, META.verifyToken)).echoed).toBe(true);
+    await page.getByRole('listitem', { name: 'Webhook' }).getByText('Meta verified the callback URL.').waitFor({ timeout: 5_000 });
+    expect(await page.evaluate("document.activeElement && document.activeElement.tagName")).toBe('SUMMARY');
+  });
+
+  it('reconnects after the service restarts and goes on showing codes', async () => {
+    const page = await open();
+    await signIn(page);
+    await page.waitForSelector('#live-status[data-live="live"]');
+    await h.stopService();
+    await page.waitForSelector('#live-status[data-live="connecting"]');
+    await h.restartService();
+    await page.waitForSelector('#live-status[data-live="live"]', { timeout: 15_000 });
+    await verificationCall('577215');
+    await page.locator('#latest-code', { hasText: '577215' }).waitFor({ timeout: 5_000 });
   });
 
   it('works with JavaScript off: sign-in by form, the code on reload, no copy button', async () => {

@@ -50,7 +50,7 @@ describe('signing in', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page).toContain('<label for="token">Admin token</label>');
-    expect(page).toContain('action="/login"');
+    expect(page).toContain('action="login"');
     expect(page).not.toContain('id="checklist"');
     // Production: the page does not point at the local secrets file.
     expect(page).not.toContain('local-secrets.json');
@@ -75,7 +75,7 @@ describe('signing in', () => {
   it('opens a session with the admin token: an HttpOnly, SameSite=Strict, Secure __Host- cookie, then back to the page', async () => {
     const res = await signIn(ADMIN_TOKEN);
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/');
+    expect(res.headers.get('location')).toBe('./');
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(new RegExp(`^${SESSION}=[A-Za-z0-9_-]{43};`));
     expect(cookie).toContain('HttpOnly');
@@ -106,6 +106,30 @@ describe('signing in', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => signIn('wrong-token-wrong-token')));
     const statuses = answers.map((r) => r.status).sort();
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+  });
+
+  it('lets the right token in at once while wrong guesses from the same address wait their turn', async () => {
+    await h.close();
+    h = await startHarness({ loginThrottle: { baseDelayMs: 1_000, maxDelayMs: 1_000 } });
+    const order: string[] = [];
+    const wrong = Array.from({ length: 3 }, (_, i) =>
+      signIn(`wrong-guess-number-${i}-0123456789`).then((r) => order.push(`wrong ${r.status}`)),
+    );
+    const right = signIn(ADMIN_TOKEN).then((r) => order.push(`right ${r.status}`));
+    await Promise.all([...wrong, right]);
+    expect(order[0]).toBe('right 303');
+    expect(order.slice(1)).toEqual(['wrong 401', 'wrong 401', 'wrong 401']);
+  });
+
+  it('slows wrong bearer tokens on /api/* like failed sign-ins', async () => {
+    await h.close();
+    h = await startHarness({ loginThrottle: { baseDelayMs: 300, maxDelayMs: 300 } });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => get('/api/codes', { authorization: 'Bearer a-wrong-bearer-token-0123' })),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([401, 401, 401, 429, 429, 429]);
+    // No credentials at all is not a guess: answered at once.
+    expect((await get('/api/codes')).status).toBe(401);
   });
 
   it('never logs the token tried, the session cookie or the code', async () => {
@@ -142,7 +166,7 @@ describe('the session', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION}=; .*Max-Age=0`));
     expect((await get('/api/codes', { cookie })).status).toBe(401);
-    expect(await (await get('/', { cookie })).text()).toContain('action="/login"');
+    expect(await (await get('/', { cookie })).text()).toContain('action="login"');
   });
 
   it('survives a restart of the service', async () => {
@@ -177,7 +201,7 @@ describe('the page', () => {
     expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000');
     const page = await res.text();
     // Every script is a file of ours; no attribute runs code.
-    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="/assets/operator-page.js" defer>']);
+    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="assets/operator-page.js" defer>']);
     expect(page).not.toMatch(/\son[a-z]+=/i);
     expect(page).not.toMatch(/style=/i);
   });
@@ -209,12 +233,23 @@ describe('live updates', () => {
         received += decoder.decode(value, { stream: true });
       }
     };
-    await until(/event: checklist\n(data: .*\n)+\n/);
+    await until(/event: item\n(data: .*\n)+\n/);
     expect(received).toContain('No code heard yet.');
 
     await captureCode('CA' + 'c'.repeat(32), 'nine eight seven six five four');
     await until(/id="latest-code"[^>]*>987654</);
     controller.abort();
+  });
+
+  it('ends the open event stream of a session when it signs out', async () => {
+    const cookie = await session();
+    const res = await fetch(`${h.url}/api/live`, { headers: { cookie } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await fetch(`${h.url}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
   });
 
   it('lets the service stop while a page is connected', async () => {
