@@ -102,5 +102,8 @@ export const migrations: string[] = [
     expires_at INTEGER NOT NULL
   );
   CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+  -- Each target's last error, read on every render of the operator page: without it, a scan of
+  -- every forward ever made.
+  CREATE INDEX webhook_forwards_errors ON webhook_forwards (target, id) WHERE last_error IS NOT NULL AND status != 'sent';
   `,
 ];
