@@ -1,7 +1,8 @@
-import { REHEARSAL_CALLER } from '../meta/onboarding';
-import type { CallView, CodeSource, CodeView, DeliveryView } from '../store/store';
+import type { CallView, CodeView } from '../store/store';
 import type { FailureView, ForwardingView, WebhookOverview } from '../store/webhook-store';
 import { WEBHOOK_PATH } from '../whatsapp/routes';
+import { callItem, codeItem } from './call-items';
+import { maskedTarget } from './masked-target';
 import type { PageSnapshot } from './page-snapshot';
 import type { SettingLine, SettingsSummary } from './settings-summary';
 
@@ -28,6 +29,8 @@ export interface CallWithoutCode {
   /** When the call went on to the transcribed recording: its transcript may still hold the code. */
   fallbackAt: string | null;
   recordingUrl: string | null;
+  /** The recording is an http(s) address on Twilio's API host: the only kind the page links. */
+  recordingOnTwilio: boolean;
   heard: string[];
 }
 
@@ -51,7 +54,7 @@ export type ChecklistItem =
 
 /**
  * What each item of the operator page shows, from what is stored. A pure function of the snapshot
- * and the time (which only decides when a silent call is given up on).
+ * and the time (which decides when a silent call is given up on, and which failures are recent).
  */
 export function buildChecklist(snapshot: PageSnapshot, now: Date): ChecklistItem[] {
   return [
@@ -61,15 +64,12 @@ export function buildChecklist(snapshot: PageSnapshot, now: Date): ChecklistItem
     webhookItem(snapshot),
     eventsItem(snapshot.webhook),
     forwardingItem(snapshot.webhook.forwarding),
-    failuresItem(snapshot.webhook.failures),
+    failuresItem(snapshot.webhook.failures, now),
   ];
 }
 
-const SOURCE_LABELS: Record<CodeSource, string> = {
-  dtmf: 'keypad',
-  speech: 'speech',
-  transcription: 'transcription of the recording',
-};
+/** The settings that say whether anyone is sent the codes. */
+const RECIPIENT_VARIABLES = ['NOTIFY_EMAIL_TO', 'NOTIFY_SMS_TO'];
 
 function configurationItem(settings: SettingsSummary): ConfigurationItem {
   const variablesOf = (state: SettingLine['state']) =>
@@ -78,87 +78,18 @@ function configurationItem(settings: SettingsSummary): ConfigurationItem {
   const off = variablesOf('off');
   if (off.length > 0) problems.push(`Signature checks are off (${off.join(', ')}): anyone can post to the service.`);
   const missing = variablesOf('missing');
-  if (missing.length > 0) problems.push(`Nobody is sent the codes: set ${missing.join(' or ')}.`);
-  if (settings.mode === 'local') {
-    problems.push('Local mode: generated secrets and the outbox folder stand in for real ones; set NODE_ENV=production to go live.');
-  }
-  const state: ItemState = problems.length > 0 ? 'attention' : 'done';
-  const summary = problems.length > 0 ? problems.join(' ') : 'Production settings, all in place.';
+  const recipients = missing.filter((v) => RECIPIENT_VARIABLES.includes(v));
+  if (recipients.length > 0) problems.push(`Nobody is sent the codes: set ${recipients.join(' or ')}.`);
+  const others = missing.filter((v) => !RECIPIENT_VARIABLES.includes(v));
+  if (others.length > 0) problems.push(`Not set: ${others.join(', ')}.`);
+  // Local mode works as it should for a trial: it is a step still to take, not a fault.
+  const local =
+    settings.mode === 'local'
+      ? ['Local mode: generated secrets and the outbox folder stand in for real ones; set NODE_ENV=production to go live.']
+      : [];
+  const summary = [...problems, ...local].join(' ') || 'Production settings, all in place.';
+  const state: ItemState = problems.length > 0 ? 'attention' : local.length > 0 ? 'waiting' : 'done';
   return { id: 'configuration', title: 'Configuration', state, summary, details: settings };
-}
-
-function callItem({ latestCall: call, settings }: PageSnapshot): CallItem {
-  const number = settings.lines.find((l) => l.variables === 'TWILIO_PHONE_NUMBER')?.value ?? '';
-  const rehearsal = call?.from === REHEARSAL_CALLER;
-  const details = { call, rehearsal, number };
-  if (!call) {
-    return { id: 'call', title: 'Verification call', state: 'waiting', summary: `No call yet. Meta will call ${number}.`, details };
-  }
-  const summary = rehearsal ? `A rehearsal call (wa-onboard simulate call) to ${call.to}.` : `A call from ${call.from} to ${call.to}.`;
-  return { id: 'call', title: 'Verification call', state: 'done', summary, details };
-}
-
-/** Past this, a call without a code is over whatever else is known: every notice would have gone. */
-export const CALL_VERDICT_MS = 20 * 60_000;
-
-/**
- * Whether a call without a code has had its verdict: a "no code" notice went out (or is being
- * retried), or the whole call's recording came without a fallback recording whose transcript is
- * still to come, or it is simply too old.
- */
-function callIsOver(call: CallView, now: Date): boolean {
-  if (call.notices.some((n) => n.status !== 'pending' || n.attempts > 0)) return true;
-  if (call.recordingUrl !== null && call.fallbackAt === null) return true;
-  return now.getTime() - Date.parse(call.startedAt) > CALL_VERDICT_MS;
-}
-
-function codeItem({ latestCall, latestCode: code }: PageSnapshot, now: Date): CodeItem {
-  const newerCall = latestCall && latestCall.codes === 0 && (!code || latestCall.startedAt >= code.receivedAt) ? latestCall : null;
-  const callWithoutCode: CallWithoutCode | null = newerCall
-    ? {
-        startedAt: newerCall.startedAt,
-        listening: !callIsOver(newerCall, now),
-        fallbackAt: newerCall.fallbackAt,
-        recordingUrl: newerCall.recordingUrl,
-        heard: newerCall.heard,
-      }
-    : null;
-  const details = { code, sourceLabel: code ? SOURCE_LABELS[code.source] : null, callWithoutCode };
-  const item = (state: ItemState, summary: string): CodeItem => ({ id: 'code', title: 'Code', state, summary, details });
-  if (callWithoutCode?.listening) {
-    return item(
-      'waiting',
-      callWithoutCode.fallbackAt ? 'No code heard on the line; waiting for the transcript of the recording.' : 'Listening to the call for the code.',
-    );
-  }
-  if (callWithoutCode) {
-    return item(
-      'attention',
-      callWithoutCode.recordingUrl
-        ? 'The latest call ended without a code: listen to its recording.'
-        : 'The latest call ended without a code, and its recording has not come yet.',
-    );
-  }
-  if (!code) return item('waiting', 'No code heard yet.');
-  return item(deliveryState(code.deliveries), `Heard by ${SOURCE_LABELS[code.source]}. ${describeDeliveries(code.deliveries)}`);
-}
-
-function deliveryState(deliveries: DeliveryView[]): ItemState {
-  if (deliveries.some((d) => d.status === 'failed' || (d.status === 'pending' && d.error !== null))) return 'attention';
-  return deliveries.some((d) => d.status === 'pending') ? 'waiting' : 'done';
-}
-
-/** "2 of 3 deliveries sent, 1 failed." */
-export function describeDeliveries(deliveries: DeliveryView[]): string {
-  if (deliveries.length === 0) return 'Nobody to forward it to: it is only stored.';
-  const count = (status: DeliveryView['status']) => deliveries.filter((d) => d.status === status).length;
-  const retrying = deliveries.filter((d) => d.status === 'pending' && d.error !== null).length;
-  const parts = [`${count('sent')} of ${deliveries.length} ${deliveries.length === 1 ? 'delivery' : 'deliveries'} sent`];
-  if (count('failed') > 0) parts.push(`${count('failed')} failed`);
-  if (retrying > 0) parts.push(`${retrying} retrying`);
-  const sending = count('pending') - retrying;
-  if (sending > 0) parts.push(`${sending} sending`);
-  return `${parts.join(', ')}.`;
 }
 
 function webhookItem({ webhook, settings }: PageSnapshot): WebhookItem {
@@ -186,7 +117,9 @@ function eventsItem(webhook: WebhookOverview): EventsItem {
   return item('waiting', 'No events yet.');
 }
 
-function forwardingItem(targets: ForwardingView[]): ForwardingItem {
+function forwardingItem(forwarding: ForwardingView[]): ForwardingItem {
+  // The store strips credentials; the path and query may still be a secret (see maskedTarget).
+  const targets = forwarding.map((t) => ({ ...t, target: maskedTarget(t.target) }));
   const details = { targets };
   const item = (state: ItemState, summary: string): ForwardingItem => ({ id: 'forwarding', title: 'Forwarding', state, summary, details });
   if (targets.length === 0) return item('off', 'Not set up (FORWARD_URL): events are stored only.');
@@ -197,20 +130,21 @@ function forwardingItem(targets: ForwardingView[]): ForwardingItem {
   return item('done', 'Nothing waiting.');
 }
 
-function failuresItem(failures: FailureView[]): FailuresItem {
+/**
+ * How long a failure Meta reported keeps the failures item red. Failures stay listed until the
+ * inbox is pruned (days later), and one old failure should not hide that all is well now.
+ */
+export const RECENT_FAILURES_MS = 24 * 60 * 60_000;
+
+function failuresItem(failures: FailureView[], now: Date): FailuresItem {
   const details = { failures };
-  if (failures.length === 0) {
-    return { id: 'failures', title: 'Failures', state: 'done', summary: 'Meta has reported no failure.', details };
-  }
-  const latest = failures[0]?.errors[0];
+  const item = (state: ItemState, summary: string): FailuresItem => ({ id: 'failures', title: 'Failures', state, summary, details });
+  if (failures.length === 0) return item('done', 'Meta has reported no failure.');
+  const recent = failures.filter((f) => now.getTime() - Date.parse(f.receivedAt) <= RECENT_FAILURES_MS);
+  if (recent.length === 0) return item('done', 'No failure in the last 24 hours.');
+  const latest = recent[0]?.errors[0];
   const what = latest ? `latest: ${latest.code ?? 'no code'}, ${latest.title ?? latest.meaning}` : 'latest without details';
-  return {
-    id: 'failures',
-    title: 'Failures',
-    state: 'attention',
-    summary: `Meta reported failures (${what}).`,
-    details,
-  };
+  return item('attention', `Meta reported failures (${what}).`);
 }
 
 function plural(n: number, noun: string): string {

@@ -99,7 +99,6 @@ export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
     clock: deps.clock,
     secure: deps.settings.publicUrl.startsWith('https://'),
   });
-  const number = deps.settings.lines.find((l) => l.variables === 'TWILIO_PHONE_NUMBER')?.value ?? '';
   const checklistNow = async () => {
     const now = deps.clock.now();
     return { items: buildChecklist(await readSnapshot(deps), now), now };
@@ -117,7 +116,7 @@ export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
       throttle,
       dashboard: async () => {
         const { items, now } = await checklistNow();
-        return renderDashboard({ number, checklist: renderChecklist(items, now) });
+        return renderDashboard({ number: deps.settings.number, checklist: renderChecklist(items, now) });
       },
       logger: deps.logger,
       local: deps.settings.mode === 'local',

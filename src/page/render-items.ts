@@ -1,13 +1,24 @@
 import type { DeliveryView } from '../store/store';
-import type { CallItem, CodeItem, ConfigurationItem, EventsItem, FailuresItem, ForwardingItem, WebhookItem } from './checklist';
+import type { CallItem, CallWithoutCode, CodeItem, ConfigurationItem, EventsItem, FailuresItem, ForwardingItem, WebhookItem } from './checklist';
 import { html, type SafeHtml } from './html';
 import { timeAgo } from './time-ago';
 
 /** The details under each checklist item. Every value goes through `html`, so none becomes markup. */
 
-/** Only an http(s) address becomes a link: the recording URL comes from a request, not from us. */
+/** Only an http(s) address is shown at all: the recording URL comes from a request, not from us. */
 function isWebLink(url: string | null): url is string {
   return url !== null && /^https?:\/\//i.test(url);
+}
+
+/**
+ * A link only to Twilio's own host (checked by the checklist): a link to anywhere else, under a
+ * label that promises Twilio, would be a phishing page one tap away from the operator.
+ */
+function recording({ recordingUrl: url, recordingOnTwilio }: CallWithoutCode): SafeHtml | null {
+  if (!isWebLink(url)) return null;
+  return recordingOnTwilio
+    ? html`<p><a href="${url}" rel="noopener noreferrer" target="_blank">Listen to the recording</a> <small>(Twilio may ask for your account SID and auth token)</small></p>`
+    : html`<p>Recording: <code>${url}</code> <small>(not a Twilio address)</small></p>`;
 }
 
 /** A time the browser keeps current (assets/operator-page.js); the tooltip holds the exact time. */
@@ -47,7 +58,7 @@ export function codeDetails({ code, sourceLabel, callWithoutCode }: CodeItem['de
     ? html`<div class="missed">
 <p>Call started ${when(callWithoutCode.startedAt, now)}.</p>
 ${callWithoutCode.heard.length > 0 ? html`<p>Heard without a full code:</p><ul class="heard">${callWithoutCode.heard.map((h) => html`<li>“${h}”</li>`)}</ul>` : null}
-${isWebLink(callWithoutCode.recordingUrl) ? html`<p><a href="${callWithoutCode.recordingUrl}" rel="noopener noreferrer" target="_blank">Listen to the recording</a> <small>(opens Twilio; sign in there)</small></p>` : null}
+${recording(callWithoutCode)}
 </div>`
     : null;
   if (!code) return html`${missed}`;

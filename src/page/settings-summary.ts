@@ -1,5 +1,5 @@
 import type { Config, LocalSecrets } from '../config';
-import { displayTarget } from '../whatsapp/sinks';
+import { maskedTarget } from './masked-target';
 
 /**
  * `set` and `on` are as they should be; `optional` is a choice; `generated` and `outbox` work
@@ -20,6 +20,13 @@ export interface SettingLine {
 export interface SettingsSummary {
   mode: Config['mode'];
   publicUrl: string;
+  /** The number being registered (TWILIO_PHONE_NUMBER). */
+  number: string;
+  /**
+   * The hosts whose recording URLs the page links: api.twilio.com and TWILIO_API_BASE_URL's.
+   * A RecordingUrl arrives in a request, so any other host is shown as text, never as a link.
+   */
+  recordingHosts: string[];
   lines: SettingLine[];
 }
 
@@ -40,6 +47,8 @@ export function summarizeSettings(config: Config): SettingsSummary {
   return {
     mode: config.mode,
     publicUrl: config.publicUrl,
+    number: config.twilio.phoneNumber,
+    recordingHosts: recordingHosts(config.twilio.apiBaseUrl),
     lines: [
       { label: 'Number being registered', variables: 'TWILIO_PHONE_NUMBER', state: 'set', value: config.twilio.phoneNumber },
       { label: 'Twilio credentials', variables: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN', ...secret('TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN') },
@@ -61,9 +70,10 @@ export function summarizeSettings(config: Config): SettingsSummary {
         variables: 'FORWARD_URL',
         // Forwarding is a choice, not a fault: without it events are stored and shown here.
         ...(config.forward.urls.length > 0
-          ? { state: 'set' as const, value: config.forward.urls.map(displayTarget).join(', ') }
+          ? { state: 'set' as const, value: config.forward.urls.map(maskedTarget).join(', ') }
           : { state: 'optional' as const, value: 'nowhere (stored only)' }),
       },
+      ...(config.forward.urls.length > 0 ? [forwardSecret(config)] : []),
       {
         label: "Meta's API, for the command",
         variables: 'META_ACCESS_TOKEN',
@@ -72,6 +82,24 @@ export function summarizeSettings(config: Config): SettingsSummary {
       { label: 'Admin token', variables: 'ADMIN_TOKEN', ...secret('ADMIN_TOKEN') },
     ],
   };
+}
+
+const TWILIO_API_HOST = 'api.twilio.com';
+
+function recordingHosts(apiBaseUrl: string): string[] {
+  try {
+    const { host } = new URL(apiBaseUrl);
+    return host === TWILIO_API_HOST ? [TWILIO_API_HOST] : [TWILIO_API_HOST, host];
+  } catch {
+    // The schema accepted it as a URL; should it not parse here, Twilio's own host is still safe.
+    return [TWILIO_API_HOST];
+  }
+}
+
+function forwardSecret(config: Config): SettingLine {
+  const line = { label: 'Forwarded events signed with', variables: 'FORWARD_SECRET' };
+  // The forwarder sends nothing without it (webhook-runtime.ts), so unset is a fault, not a choice.
+  return config.forward.secret ? { ...line, state: 'set', value: 'set' } : { ...line, state: 'missing', value: 'not set: nothing is forwarded' };
 }
 
 function emailTransport(config: Config): SettingLine {

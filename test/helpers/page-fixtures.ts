@@ -1,6 +1,6 @@
 // Factories for the operator page's tests: a default snapshot is a fresh production install where
 // nothing has happened yet, and the builders below make the pieces to add to it.
-import { loadConfig, type Env, type LocalSecrets } from '../../src/config';
+import { loadConfig, type Config, type Env, type LocalSecrets } from '../../src/config';
 import type { PageSnapshot } from '../../src/page/page-snapshot';
 import { summarizeSettings, type SettingsSummary } from '../../src/page/settings-summary';
 import type { CallView, CodeView, DeliveryView } from '../../src/store/store';
@@ -11,6 +11,8 @@ import { explainError } from '../../src/whatsapp/explain-error';
 export const NOW = new Date('2026-03-01T12:00:00.000Z');
 /** One minute, in milliseconds. */
 export const MINUTE = 60_000;
+/** One hour, in milliseconds. */
+export const HOUR = 60 * MINUTE;
 /** The ISO time `ms` before NOW. */
 export const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
 
@@ -51,9 +53,14 @@ export function without(env: Env, ...keys: string[]): Env {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !keys.includes(key)));
 }
 
+/** The configuration loaded from `env`, with GENERATED for whatever local mode generates. */
+export function configOf(env: Env): Config {
+  return loadConfig(env, () => GENERATED).config;
+}
+
 /** The settings summary the page shows for `env`, with GENERATED for whatever local mode generates. */
 export function settingsOf(env: Env): SettingsSummary {
-  return summarizeSettings(loadConfig(env, () => GENERATED).config);
+  return summarizeSettings(configOf(env));
 }
 
 /** A webhook overview with nothing received, changed by `counts` and then by `rest`. */

@@ -1,7 +1,27 @@
-import { buildChecklist, CALL_VERDICT_MS, describeDeliveries, type ChecklistItem } from '../../src/page/checklist';
+import { CALL_VERDICT_MS, describeDeliveries } from '../../src/page/call-items';
+import { buildChecklist, RECENT_FAILURES_MS, type ChecklistItem } from '../../src/page/checklist';
 import type { PageSnapshot } from '../../src/page/page-snapshot';
+import { summarizeSettings } from '../../src/page/settings-summary';
 import { explainError } from '../../src/whatsapp/explain-error';
-import { ago, CALLER, call, code, delivery, failure, MINUTE, NOW, NUMBER, overview, PRODUCTION, settingsOf, snapshot, target, without } from '../helpers/page-fixtures';
+import {
+  ago,
+  CALLER,
+  call,
+  code,
+  configOf,
+  delivery,
+  failure,
+  HOUR,
+  MINUTE,
+  NOW,
+  NUMBER,
+  overview,
+  PRODUCTION,
+  settingsOf,
+  snapshot,
+  target,
+  without,
+} from '../helpers/page-fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // Factories: a default snapshot is a fresh production install where nothing has happened yet
@@ -42,12 +62,23 @@ describe('the configuration item', () => {
     expect(item.summary).toBe('Production settings, all in place.');
   });
 
-  it('asks for NODE_ENV=production in local mode, even with every value set', () => {
+  it('waits, without needing attention, when local mode is the only remark', () => {
     const item = itemOf(snapshot({ settings: settingsOf(LOCAL) }), 'configuration');
 
+    expect(item.state).toBe('waiting');
+    expect(item.summary).toBe(
+      'Local mode: generated secrets and the outbox folder stand in for real ones; set NODE_ENV=production to go live.',
+    );
+  });
+
+  it('still needs attention in local mode when a signature check is off, keeping the local-mode remark', () => {
+    const item = itemOf(snapshot({ settings: settingsOf({ ...LOCAL, WHATSAPP_SIGNATURE_CHECK: 'off' }) }), 'configuration');
+
     expect(item.state).toBe('attention');
-    expect(item.summary).toContain('set NODE_ENV=production');
-    expect(item.summary).not.toContain('Signature checks');
+    expect(item.summary).toBe(
+      'Signature checks are off (WHATSAPP_SIGNATURE_CHECK): anyone can post to the service. ' +
+        'Local mode: generated secrets and the outbox folder stand in for real ones; set NODE_ENV=production to go live.',
+    );
   });
 
   it('names the variable of a signature check that is off', () => {
@@ -64,6 +95,16 @@ describe('the configuration item', () => {
 
     expect(item.state).toBe('attention');
     expect(item.summary).toContain('Nobody is sent the codes: set NOTIFY_EMAIL_TO or NOTIFY_SMS_TO.');
+  });
+
+  it('needs attention for a FORWARD_SECRET missing with FORWARD_URL, without calling it a recipient', () => {
+    // loadConfig refuses this; a Config built another way may still carry it.
+    const config = configOf({ ...PRODUCTION, FORWARD_URL: 'https://hooks.example.com/x', FORWARD_SECRET: 'f'.repeat(32) });
+    const settings = summarizeSettings({ ...config, forward: { ...config.forward, secret: null } });
+    const item = itemOf(snapshot({ settings }), 'configuration');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('Not set: FORWARD_SECRET.');
   });
 
   it('takes email recipients alone as enough: the SMS line is optional, not a problem', () => {
@@ -91,6 +132,14 @@ describe('the call item', () => {
     expect(item.state).toBe('done');
     expect(item.summary).toBe(`A call from ${CALLER} to ${NUMBER}.`);
     expect(item.details).toEqual({ call: latestCall, rehearsal: false, number: NUMBER });
+  });
+
+  it('names the number given as settings.number, whatever the lines hold', () => {
+    const settings = settingsOf(PRODUCTION);
+    const item = itemOf(snapshot({ settings: { ...settings, number: '+14155550777', lines: [] } }), 'call');
+
+    expect(item.summary).toBe('No call yet. Meta will call +14155550777.');
+    expect(item.details.number).toBe('+14155550777');
   });
 
   it('flags a call from the rehearsal caller (wa-onboard simulate call) as a rehearsal', () => {
@@ -122,6 +171,7 @@ describe('the code item', () => {
         listening: true,
         fallbackAt: null,
         recordingUrl: null,
+        recordingOnTwilio: false,
         heard: ['one two'],
       });
     });
@@ -152,7 +202,29 @@ describe('the code item', () => {
 
       expect(item.state).toBe('attention');
       expect(item.summary).toBe('The latest call ended without a code: listen to its recording.');
-      expect(item.details.callWithoutCode).toMatchObject({ listening: false, recordingUrl });
+      expect(item.details.callWithoutCode).toMatchObject({ listening: false, recordingUrl, recordingOnTwilio: true });
+    });
+
+    it('takes a recording on the host of TWILIO_API_BASE_URL for one on Twilio', () => {
+      const settings = settingsOf({ ...PRODUCTION, TWILIO_API_BASE_URL: 'https://twilio-proxy.example.net:8443' });
+      const latestCall = call({ recordingUrl: 'https://twilio-proxy.example.net:8443/2010-04-01/Accounts/AC1/Recordings/RE4' });
+      const item = itemOf(snapshot({ settings, latestCall }), 'code');
+
+      expect(item.details.callWithoutCode?.recordingOnTwilio).toBe(true);
+    });
+
+    it.each([
+      ['another host', 'https://recordings.example.com/RE5'],
+      ['a host that only starts like Twilio', 'https://api.twilio.com.example.com/RE5'],
+      ['Twilio as the user before another host', 'https://api.twilio.com@example.com/RE5'],
+      ['Twilio in the path', 'https://example.com/api.twilio.com/RE5'],
+      ["Twilio's host on another port", 'https://api.twilio.com:8443/RE5'],
+      ['a scheme other than http(s)', 'ftp://api.twilio.com/RE5'],
+      ['an address that is not a URL', 'api.twilio.com/RE5'],
+    ])('does not take a recording on %s for one on Twilio', (_what, recordingUrl) => {
+      const item = itemOf(snapshot({ latestCall: call({ recordingUrl }) }), 'code');
+
+      expect(item.details.callWithoutCode).toMatchObject({ recordingUrl, recordingOnTwilio: false });
     });
 
     it('takes a sent no-code notice as the end of the call', () => {
@@ -352,7 +424,20 @@ describe('the forwarding item', () => {
 
     expect(item.state).toBe('waiting');
     expect(item.summary).toBe('3 events on the way.');
-    expect(item.details.targets).toEqual(targets);
+    expect(item.details.targets).toEqual([
+      { ...targets[0], target: 'https://hooks.example.com/…' },
+      { ...targets[1], target: 'https://b.example.com/…' },
+    ]);
+  });
+
+  it.each([
+    ['a Slack-style secret path', 'https://hooks.example.com/services/T0/B0/SECRET', 'https://hooks.example.com/…'],
+    ['a token in the query', 'https://hooks.example.com/?token=SECRET', 'https://hooks.example.com/…'],
+    ['nothing after the host', 'https://hooks.example.com:8443/', 'https://hooks.example.com:8443'],
+  ])('shows a target with %s by its origin only', (_what, stored, shown) => {
+    const item = itemOf(snapshot({ webhook: overview({}, { forwarding: [target({ target: stored })] }) }), 'forwarding');
+
+    expect(item.details.targets.map((t) => t.target)).toEqual([shown]);
   });
 
   it('needs attention when a target with a backlog has an error', () => {
@@ -402,6 +487,37 @@ describe('the failures item', () => {
     const item = itemOf(snapshot({ webhook: overview({}, { failures: [failure({ errors: [explained] })] }) }), 'failures');
 
     expect(item.summary).toBe(`Meta reported failures (latest: no code, ${explained.meaning}).`);
+  });
+
+  it('looks back the 24 hours its summary names', () => {
+    expect(RECENT_FAILURES_MS).toBe(24 * HOUR);
+  });
+
+  it('is done when every failure is older than RECENT_FAILURES_MS, still listing them in the details', () => {
+    const failures = [failure({ receivedAt: ago(RECENT_FAILURES_MS + MINUTE) }), failure({ eventId: 'older', receivedAt: ago(7 * 24 * HOUR) })];
+    const item = itemOf(snapshot({ webhook: overview({}, { failures }) }), 'failures');
+
+    expect(item.state).toBe('done');
+    expect(item.summary).toBe('No failure in the last 24 hours.');
+    expect(item.details.failures).toEqual(failures);
+  });
+
+  it('still needs attention for a failure just inside RECENT_FAILURES_MS', () => {
+    const item = itemOf(snapshot({ webhook: overview({}, { failures: [failure({ receivedAt: ago(RECENT_FAILURES_MS - MINUTE) })] }) }), 'failures');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('Meta reported failures (latest: 131047, Re-engagement message).');
+  });
+
+  it('needs attention for a recent failure listed with older ones, naming the recent one', () => {
+    const failures = [
+      failure({ receivedAt: ago(HOUR), errors: [explainError({ code: 130429, title: 'Rate limit hit' })] }),
+      failure({ eventId: 'older', receivedAt: ago(3 * 24 * HOUR) }),
+    ];
+    const item = itemOf(snapshot({ webhook: overview({}, { failures }) }), 'failures');
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('Meta reported failures (latest: 130429, Rate limit hit).');
   });
 
   it('still needs attention for a failure that came without errors', () => {

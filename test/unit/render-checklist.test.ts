@@ -1,10 +1,10 @@
-import { buildChecklist } from '../../src/page/checklist';
+import { buildChecklist, RECENT_FAILURES_MS } from '../../src/page/checklist';
 import { html, SafeHtml } from '../../src/page/html';
 import type { PageSnapshot } from '../../src/page/page-snapshot';
 import { renderChecklist } from '../../src/page/render-checklist';
 import { timeAgo } from '../../src/page/time-ago';
 import { explainError } from '../../src/whatsapp/explain-error';
-import { ago, call, code, delivery, failure, MINUTE, NOW, NUMBER, overview, snapshot, target } from '../helpers/page-fixtures';
+import { ago, call, code, delivery, failure, HOUR, MINUTE, NOW, NUMBER, overview, PRODUCTION, settingsOf, snapshot, target } from '../helpers/page-fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // Factories: a production install where nothing has happened yet, and the pieces to add to it
@@ -12,7 +12,6 @@ import { ago, call, code, delivery, failure, MINUTE, NOW, NUMBER, overview, snap
 // ---------------------------------------------------------------------------------------------
 
 const SECOND = 1000;
-const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 const RECORDING_URL = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123';
@@ -53,12 +52,12 @@ describe('renderChecklist escapes text from outside', () => {
   });
 
   it('escapes a forward target and its last error', () => {
-    const forwarding = [target({ target: `https://hooks.example.com/${SCRIPT}`, backlog: 1, lastError: '<b>HTTP 500</b>' })];
+    // Not a URL: what is left of it once masked is the "host", markup included.
+    const forwarding = [target({ target: `<b onclick=alert(1)>hooks</b>`, backlog: 1, lastError: '<b>HTTP 500</b>' })];
     const out = render(snapshot({ webhook: overview({}, { forwarding }) }));
 
-    expect(out).not.toContain('<script>');
-    expect(out).not.toContain('<b>');
-    expect(out).toContain(`https://hooks.example.com/${ESCAPED_SCRIPT}`);
+    expect(out).not.toContain('<b');
+    expect(out).toContain('<code>&lt;b onclick=alert(1)&gt;hooks&lt;/…</code>');
     expect(out).toContain('Last error: &lt;b&gt;HTTP 500&lt;/b&gt;');
   });
 
@@ -73,10 +72,17 @@ describe('renderChecklist escapes text from outside', () => {
   });
 
   it('keeps a quote in a recording URL from leaving its attribute', () => {
+    const out = render(snapshot({ latestCall: call({ recordingUrl: `https://api.twilio.com/"><script>alert(1)</script>` }) }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).toContain(`href="https://api.twilio.com/&quot;&gt;${ESCAPED_SCRIPT}"`);
+  });
+
+  it('escapes a recording URL shown as text', () => {
     const out = render(snapshot({ latestCall: call({ recordingUrl: `https://x.example/"><script>alert(1)</script>` }) }));
 
     expect(out).not.toContain('<script>');
-    expect(out).toContain(`href="https://x.example/&quot;&gt;${ESCAPED_SCRIPT}"`);
+    expect(out).toContain(`<code>https://x.example/&quot;&gt;${ESCAPED_SCRIPT}</code>`);
   });
 });
 
@@ -137,6 +143,30 @@ describe('renderChecklist code', () => {
     expect(out).toContain(`<a href="${RECORDING_URL}" rel="noopener noreferrer" target="_blank">Listen to the recording</a>`);
   });
 
+  it('says Twilio may ask for the account SID and auth token, beside the link', () => {
+    const out = render(snapshot({ latestCall: call({ recordingUrl: RECORDING_URL }) }));
+
+    expect(out).toContain('Listen to the recording</a> <small>(Twilio may ask for your account SID and auth token)</small>');
+    expect(out).not.toContain('sign in there');
+  });
+
+  it('links a recording on the host of TWILIO_API_BASE_URL', () => {
+    const settings = settingsOf({ ...PRODUCTION, TWILIO_API_BASE_URL: 'https://twilio-proxy.example.net' });
+    const recordingUrl = 'https://twilio-proxy.example.net/2010-04-01/Accounts/AC1/Recordings/RE0123';
+    const out = render(snapshot({ settings, latestCall: call({ recordingUrl }) }));
+
+    expect(out).toContain(`<a href="${recordingUrl}" rel="noopener noreferrer" target="_blank">Listen to the recording</a>`);
+  });
+
+  it('shows a recording on a host that is not Twilio as text, not as a link', () => {
+    const recordingUrl = 'https://recordings.example.com/RE0123';
+    const out = render(snapshot({ latestCall: call({ recordingUrl }) }));
+
+    expect(out).toContain(`<p>Recording: <code>${recordingUrl}</code> <small>(not a Twilio address)</small></p>`);
+    expect(out).not.toContain('<a href');
+    expect(out).not.toContain('Listen to the recording');
+  });
+
   it('does not turn a recording address that is not http(s) into a link', () => {
     const out = render(snapshot({ latestCall: call({ recordingUrl: 'javascript:alert(1)' }) }));
 
@@ -158,6 +188,38 @@ describe('renderChecklist code', () => {
     const out = render(snapshot({ latestCode: code({ deliveries }) }));
 
     expect(out).toContain('<span class="channel">SMS</span> to +14155550199: <strong>retrying (attempt 2)</strong><br><small class="error">HTTP 503</small>');
+  });
+});
+
+describe('renderChecklist forwarding and failures', () => {
+  const SLACK = 'https://hooks.slack.example/services/T0/B0/hook-LEAK';
+
+  it("keeps a FORWARD_URL's secret path and query off the page: the configuration and the forwarding item", () => {
+    const settings = settingsOf({ ...PRODUCTION, FORWARD_URL: `${SLACK}, https://in.example.com/?token=token-LEAK`, FORWARD_SECRET: 'f'.repeat(32) });
+    const forwarding = [target({ target: SLACK }), target({ target: 'https://in.example.com/?token=token-LEAK' })];
+    const out = render(snapshot({ settings, webhook: overview({}, { forwarding }) }));
+
+    expect(out).not.toContain('LEAK');
+    expect(out).toContain('<dt>Events forwarded to</dt><dd>https://hooks.slack.example/…, https://in.example.com/… <small>FORWARD_URL</small></dd>');
+    expect(out).toContain('<li><code>https://hooks.slack.example/…</code>');
+    expect(out).toContain('<li><code>https://in.example.com/…</code>');
+  });
+
+  it('says whether FORWARD_SECRET is set in the configuration details', () => {
+    const settings = settingsOf({ ...PRODUCTION, FORWARD_URL: SLACK, FORWARD_SECRET: 'f'.repeat(32) });
+
+    expect(render(snapshot({ settings }))).toContain(
+      '<div data-setting-state="set"><dt>Forwarded events signed with</dt><dd>set <small>FORWARD_SECRET</small></dd></div>',
+    );
+  });
+
+  it('marks the failures item done for an old failure while still listing it', () => {
+    const receivedAt = ago(RECENT_FAILURES_MS + HOUR);
+    const out = render(snapshot({ webhook: overview({}, { failures: [failure({ receivedAt })] }) }));
+
+    expect(out).toMatch(/<li class="item" id="item-failures" data-state="done"/);
+    expect(out).toContain('<p class="summary">No failure in the last 24 hours.</p>');
+    expect(out).toContain(`<ul class="failures"><li><p><strong>status failed</strong> <time datetime="${receivedAt}"`);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Env } from '../../src/config';
-import type { SettingLine, SettingsSummary } from '../../src/page/settings-summary';
-import { GENERATED, NUMBER, PRODUCTION as VALID_PRODUCTION, settingsOf, without } from '../helpers/page-fixtures';
+import { maskedTarget } from '../../src/page/masked-target';
+import { summarizeSettings, type SettingLine, type SettingsSummary } from '../../src/page/settings-summary';
+import { configOf, GENERATED, NUMBER, PRODUCTION as VALID_PRODUCTION, settingsOf, without } from '../helpers/page-fixtures';
 
 // Every secret is distinctive, so finding it anywhere in the summary is a leak.
 const ADMIN_TOKEN = 'admin-token-LEAK-0123456789';
@@ -13,6 +14,8 @@ const META_ACCESS_TOKEN = 'meta-access-token-LEAK-0123456789';
 const FORWARD_SECRET = 'forward-secret-LEAK-0123456789';
 const FORWARD_USER = 'forward-user-LEAK';
 const FORWARD_PASSWORD = 'forward-password-LEAK';
+const FORWARD_PATH_SECRET = 'forward-path-LEAK-0123456789';
+const FORWARD_QUERY_TOKEN = 'forward-token-LEAK-0123456789';
 
 /** The shared production environment with every secret distinctive, plus each optional secret the summary might be tempted to show. */
 const PRODUCTION: Env = {
@@ -25,7 +28,12 @@ const PRODUCTION: Env = {
   WHATSAPP_APP_SECRET: APP_SECRET,
   WHATSAPP_APP_SECRET_PREVIOUS: PREVIOUS_APP_SECRET,
   META_ACCESS_TOKEN,
-  FORWARD_URL: `https://${FORWARD_USER}:${FORWARD_PASSWORD}@hooks.example.com/x, https://other.example.com/events`,
+  FORWARD_URL: [
+    `https://${FORWARD_USER}:${FORWARD_PASSWORD}@hooks.example.com/x`,
+    `https://hooks.slack.example/services/T0/B0/${FORWARD_PATH_SECRET}`,
+    `https://other.example.com:8443/in?token=${FORWARD_QUERY_TOKEN}`,
+    'https://root.example.com/',
+  ].join(', '),
   FORWARD_SECRET,
 };
 
@@ -55,6 +63,8 @@ describe('summarizeSettings keeps secrets secret', () => {
     ['FORWARD_SECRET', FORWARD_SECRET],
     ["the user inside a FORWARD_URL", FORWARD_USER],
     ["the password inside a FORWARD_URL", FORWARD_PASSWORD],
+    ["the secret path of a FORWARD_URL", FORWARD_PATH_SECRET],
+    ["the token in a FORWARD_URL's query", FORWARD_QUERY_TOKEN],
   ])('never shows %s', (_what, secret) => {
     expect(shown).not.toContain(secret);
   });
@@ -93,6 +103,20 @@ describe('summarizeSettings', () => {
     expect(summary.mode).toBe('production');
     expect(summary.publicUrl).toBe('https://onboard.example.com');
     expect(lineOf(summary, 'TWILIO_PHONE_NUMBER')).toMatchObject({ state: 'set', value: NUMBER });
+  });
+
+  it('gives the number being registered as its own field, for the page to use without reading the lines', () => {
+    expect(settingsOf(PRODUCTION).number).toBe(NUMBER);
+  });
+
+  it("links recordings on Twilio's API host only, by default", () => {
+    expect(settingsOf(PRODUCTION).recordingHosts).toEqual(['api.twilio.com']);
+  });
+
+  it("adds the host and port of TWILIO_API_BASE_URL to the recording hosts", () => {
+    const summary = settingsOf({ ...PRODUCTION, TWILIO_API_BASE_URL: 'https://twilio-proxy.example.net:8443/base/' });
+
+    expect(summary.recordingHosts).toEqual(['api.twilio.com', 'twilio-proxy.example.net:8443']);
   });
 
   it('shows the SMTP server as host:port only', () => {
@@ -178,10 +202,10 @@ describe('summarizeSettings', () => {
     });
   });
 
-  it('shows forward targets without the credentials in their URLs', () => {
+  it('shows forward targets by their origin only, with /… where a path or query was cut', () => {
     expect(lineOf(settingsOf(PRODUCTION), 'FORWARD_URL')).toMatchObject({
       state: 'set',
-      value: 'https://hooks.example.com/x, https://other.example.com/events',
+      value: 'https://hooks.example.com/…, https://hooks.slack.example/…, https://other.example.com:8443/…, https://root.example.com',
     });
   });
 
@@ -189,6 +213,33 @@ describe('summarizeSettings', () => {
     const summary = settingsOf(without(PRODUCTION, 'FORWARD_URL', 'FORWARD_SECRET'));
 
     expect(lineOf(summary, 'FORWARD_URL')).toMatchObject({ state: 'optional', value: 'nowhere (stored only)' });
+  });
+
+  it('says FORWARD_SECRET is set, right after the forward targets, when events are forwarded', () => {
+    const summary = settingsOf(PRODUCTION);
+    const variables = summary.lines.map((l) => l.variables);
+
+    expect(lineOf(summary, 'FORWARD_SECRET')).toEqual({
+      label: 'Forwarded events signed with',
+      variables: 'FORWARD_SECRET',
+      state: 'set',
+      value: 'set',
+    });
+    expect(variables.indexOf('FORWARD_SECRET')).toBe(variables.indexOf('FORWARD_URL') + 1);
+  });
+
+  it('marks FORWARD_SECRET missing when forwarding has no secret to sign with', () => {
+    // loadConfig refuses this; a Config built another way may still carry it.
+    const config = configOf(PRODUCTION);
+    const summary = summarizeSettings({ ...config, forward: { ...config.forward, secret: null } });
+
+    expect(lineOf(summary, 'FORWARD_SECRET')).toMatchObject({ state: 'missing', value: 'not set: nothing is forwarded' });
+  });
+
+  it('leaves out FORWARD_SECRET when nothing is forwarded', () => {
+    const summary = settingsOf(without(PRODUCTION, 'FORWARD_URL', 'FORWARD_SECRET'));
+
+    expect(summary.lines.map((l) => l.variables)).not.toContain('FORWARD_SECRET');
   });
 
   it('shows the signature checks as checked in production', () => {
@@ -203,5 +254,27 @@ describe('summarizeSettings', () => {
 
     expect(lineOf(summary, 'WHATSAPP_SIGNATURE_CHECK')).toMatchObject({ state: 'off', value: 'not checked' });
     expect(lineOf(summary, 'TWILIO_SIGNATURE_CHECK').state).toBe('on');
+  });
+});
+
+describe('maskedTarget', () => {
+  it.each([
+    ['a Slack-style path', 'https://hooks.example/services/T0/B0/SECRET', 'https://hooks.example/…'],
+    ['a token in the query', 'https://hooks.example/?token=SECRET', 'https://hooks.example/…'],
+    ['a path and a query', 'https://hooks.example/in?key=SECRET', 'https://hooks.example/…'],
+    ['a port', 'http://127.0.0.1:9000/events', 'http://127.0.0.1:9000/…'],
+    ['credentials', 'https://user:SECRET@hooks.example/', 'https://hooks.example'],
+    ['nothing after the host', 'https://hooks.example', 'https://hooks.example'],
+    ['only a slash after the host', 'https://hooks.example/', 'https://hooks.example'],
+  ])('keeps the origin of a URL with %s', (_what, target, shown) => {
+    expect(maskedTarget(target)).toBe(shown);
+  });
+
+  it.each([
+    ['a port out of range', 'https://user:SECRET@hooks.example:99999/services/SECRET', 'https://hooks.example:99999/…'],
+    ['no scheme', 'hooks.example/SECRET?token=SECRET', 'hooks.example/…'],
+    ['nothing after the host', 'https://hooks.example:99999', 'https://hooks.example:99999'],
+  ])('cuts everything after the host of a string URL cannot read, with %s', (_what, target, shown) => {
+    expect(maskedTarget(target)).toBe(shown);
   });
 });
