@@ -53,7 +53,6 @@ export class LiveUpdates {
   private changedWhileRendering = false;
   private lastRenderAt = -Infinity;
   private lastRenderMs = 0;
-  private latest: LiveView | null = null;
   private closed = false;
 
   constructor(private readonly options: LiveUpdatesOptions) {
@@ -96,12 +95,14 @@ export class LiveUpdates {
     req.on('close', () => this.clients.delete(client));
     res.on('drain', () => {
       client.congested = false;
-      if (this.latest) this.send(client, this.latest);
+      // Rendered afresh: the last view rendered may be older than what this page was last sent.
+      this.changed();
     });
     try {
       const view = await this.options.view();
       // An update may have reached this page while its first view rendered: that one is newer.
-      if (client.shown.size === 0) this.send(client, view);
+      // The stream may also have ended meanwhile (sign-out, shutdown): nothing is written then.
+      if (this.clients.has(client) && client.shown.size === 0) this.send(client, view);
     } catch (error) {
       this.options.logger.error({ err: error }, 'operator page: could not render the checklist');
     }
@@ -125,7 +126,9 @@ export class LiveUpdates {
   }
 
   private beat(): void {
-    for (const client of this.clients) if (!client.congested) client.res.write(': keep-alive\n\n');
+    for (const client of this.clients) {
+      if (!client.congested && !client.res.write(': keep-alive\n\n')) client.congested = true;
+    }
     this.recheck().catch((error: unknown) => this.options.logger.error({ err: error }, 'operator page: could not check sessions'));
     this.changed();
   }
@@ -138,7 +141,6 @@ export class LiveUpdates {
     try {
       const view = await this.options.view();
       this.lastRenderMs = performance.now() - started;
-      this.latest = view;
       for (const client of this.clients) this.send(client, view);
     } catch (error) {
       this.options.logger.error({ err: error }, 'operator page: could not render the checklist');

@@ -1,4 +1,4 @@
-import { LoginThrottle, TooManyLoginsError, type LoginThrottleOptions } from '../../src/page/login-throttle';
+import { clientKey, LoginThrottle, TooManyLoginsError, type LoginThrottleOptions } from '../../src/page/login-throttle';
 
 /**
  * A sleep that records each requested wait. It resolves at once, unless `hold()` was called:
@@ -33,9 +33,6 @@ function fakeSleep() {
 /** Lets every promise callback that can run, run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-const wrong = () => false;
-const right = () => true;
-
 let clock: number;
 let sleeper: ReturnType<typeof fakeSleep>;
 
@@ -43,8 +40,9 @@ function throttle(options: Partial<LoginThrottleOptions> = {}): LoginThrottle {
   return new LoginThrottle({ sleep: (ms) => sleeper.sleep(ms), now: () => clock, ...options });
 }
 
+/** `times` wrong tokens from `client`, one after another, each awaited. */
 async function failTimes(t: LoginThrottle, client: string, times: number): Promise<void> {
-  for (let n = 0; n < times; n++) expect(await t.attempt(client, wrong)).toBe(false);
+  for (let n = 0; n < times; n++) await expect(t.failed(client)).resolves.toBeUndefined();
 }
 
 beforeEach(() => {
@@ -53,11 +51,6 @@ beforeEach(() => {
 });
 
 describe('the wait after a failed sign-in', () => {
-  it('answers a correct check at once, without waiting', async () => {
-    expect(await throttle().attempt('10.0.0.1', right)).toBe(true);
-    expect(sleeper.requested).toEqual([]);
-  });
-
   it('waits 500 ms after a first failure and doubles with each further one', async () => {
     await failTimes(throttle(), '10.0.0.1', 5);
     expect(sleeper.requested).toEqual([500, 1_000, 2_000, 4_000, 8_000]);
@@ -73,28 +66,20 @@ describe('the wait after a failed sign-in', () => {
     expect(sleeper.requested).toEqual([100, 200, 300, 300]);
   });
 
-  it('does not resolve a failed attempt before its wait is over', async () => {
+  it('does not resolve a failure before its wait is over', async () => {
     sleeper.hold();
     let answered = false;
-    const attempt = throttle()
-      .attempt('10.0.0.1', wrong)
-      .then((ok) => {
+    const failure = throttle()
+      .failed('10.0.0.1')
+      .then(() => {
         answered = true;
-        return ok;
       });
     await settle();
     expect(answered).toBe(false);
 
     sleeper.release();
-    expect(await attempt).toBe(false);
-  });
-
-  it('starts afresh after a success: the next failure waits the base delay again', async () => {
-    const t = throttle();
-    await failTimes(t, '10.0.0.1', 3);
-    expect(await t.attempt('10.0.0.1', right)).toBe(true);
-    await failTimes(t, '10.0.0.1', 1);
-    expect(sleeper.requested).toEqual([500, 1_000, 2_000, 500]);
+    await failure;
+    expect(answered).toBe(true);
   });
 
   it('counts the failures of each client apart', async () => {
@@ -106,108 +91,127 @@ describe('the wait after a failed sign-in', () => {
   });
 });
 
-describe('one client at a time', () => {
-  it('does not start a second check before the first attempt has finished its wait', async () => {
-    sleeper.hold();
+describe('a successful sign-in', () => {
+  it('starts afresh: the next failure waits the base delay again', async () => {
     const t = throttle();
-    const first = t.attempt('10.0.0.1', wrong);
-    const second = jest.fn(right);
-    const next = t.attempt('10.0.0.1', second);
-    await settle();
-    expect(sleeper.pending).toBe(1);
-    expect(second).not.toHaveBeenCalled();
-
-    sleeper.release();
-    expect(await first).toBe(false);
-    expect(await next).toBe(true);
-    expect(second).toHaveBeenCalledTimes(1);
+    await failTimes(t, '10.0.0.1', 3);
+    t.succeeded('10.0.0.1');
+    await failTimes(t, '10.0.0.1', 2);
+    expect(sleeper.requested).toEqual([500, 1_000, 2_000, 500, 1_000]);
   });
 
-  it('makes parallel wrong guesses wait one after the other, each longer', async () => {
+  it('forgets only the failures of its own client', async () => {
+    const t = throttle();
+    await failTimes(t, '10.0.0.1', 2);
+    t.succeeded('10.0.0.2');
+    await failTimes(t, '10.0.0.1', 1);
+    expect(sleeper.requested).toEqual([500, 1_000, 2_000]);
+  });
+
+  it('never waits, even while failures of the same client are queued', async () => {
     sleeper.hold();
     const t = throttle();
-    const guesses = [t.attempt('10.0.0.1', wrong), t.attempt('10.0.0.1', wrong), t.attempt('10.0.0.1', wrong)];
+    const queued = [t.failed('10.0.0.1'), t.failed('10.0.0.1')];
+    await settle();
+    expect(sleeper.pending).toBe(1);
+
+    // Synchronous: the right token is answered before the queued wrong ones have finished waiting.
+    expect(t.succeeded('10.0.0.1')).toBeUndefined();
+    expect(sleeper.requested).toEqual([500]);
+
+    sleeper.release();
+    await settle();
+    sleeper.release();
+    await expect(Promise.all(queued)).resolves.toEqual([undefined, undefined]);
+  });
+
+  it('does not make the throttle remember a client that never failed', async () => {
+    const t = throttle({ maxClients: 1 });
+    await failTimes(t, 'a', 1);
+    t.succeeded('b'); // were b remembered now, a would be forgotten to make room
+    await failTimes(t, 'a', 1);
+    expect(sleeper.requested).toEqual([500, 1_000]);
+  });
+});
+
+describe('one client at a time', () => {
+  it('makes parallel failures of one client wait one after the other, each longer', async () => {
+    sleeper.hold();
+    const t = throttle();
+    const failures = [t.failed('10.0.0.1'), t.failed('10.0.0.1'), t.failed('10.0.0.1')];
     for (let n = 0; n < 3; n++) {
       await settle();
+      // The next wait has not started: it starts when this one ends.
       expect(sleeper.pending).toBe(1);
+      expect(sleeper.requested).toHaveLength(n + 1);
       sleeper.release();
     }
-    expect(await Promise.all(guesses)).toEqual([false, false, false]);
+    await expect(Promise.all(failures)).resolves.toEqual([undefined, undefined, undefined]);
     expect(sleeper.requested).toEqual([500, 1_000, 2_000]);
   });
 
   it('does not hold a client behind another client that is waiting', async () => {
     sleeper.hold();
     const t = throttle();
-    const slow = t.attempt('10.0.0.1', wrong);
-    expect(await t.attempt('10.0.0.2', right)).toBe(true);
+    const first = t.failed('10.0.0.1');
+    const second = t.failed('10.0.0.2');
+    await settle();
+    expect(sleeper.pending).toBe(2);
 
     sleeper.release();
-    expect(await slow).toBe(false);
+    sleeper.release();
+    await Promise.all([first, second]);
   });
 
-  it('refuses at once the attempt beyond maxQueued, without running its check', async () => {
+  it('refuses at once the failure beyond maxQueued, which then neither waits nor counts', async () => {
     sleeper.hold();
     const t = throttle({ maxQueued: 2 });
-    const first = t.attempt('10.0.0.1', wrong);
-    const second = t.attempt('10.0.0.1', right);
-    const refusedCheck = jest.fn(right);
+    const first = t.failed('10.0.0.1');
+    const second = t.failed('10.0.0.1');
 
-    // Still refused while the first attempt waits: the refusal does not queue.
-    await expect(t.attempt('10.0.0.1', refusedCheck)).rejects.toBeInstanceOf(TooManyLoginsError);
-    expect(refusedCheck).not.toHaveBeenCalled();
-
-    sleeper.release();
-    expect(await first).toBe(false);
-    expect(await second).toBe(true);
-  });
-
-  it('accepts attempts again once the queue has drained', async () => {
-    sleeper.hold();
-    const t = throttle({ maxQueued: 1 });
-    const first = t.attempt('10.0.0.1', wrong);
-    await expect(t.attempt('10.0.0.1', right)).rejects.toThrow('too many sign-ins at once from this address');
+    // Refused while the first failure still waits: the refusal does not queue.
+    await expect(t.failed('10.0.0.1')).rejects.toBeInstanceOf(TooManyLoginsError);
 
     sleeper.release();
     await first;
-    expect(await t.attempt('10.0.0.1', right)).toBe(true);
+    await settle();
+    sleeper.release();
+    await second;
+    expect(sleeper.requested).toEqual([500, 1_000]);
+
+    // The refused failure was not counted: the next one is the third, not the fourth.
+    const third = t.failed('10.0.0.1');
+    await settle();
+    sleeper.release();
+    await third;
+    expect(sleeper.requested).toEqual([500, 1_000, 2_000]);
+  });
+
+  it('accepts failures again once the queue has drained', async () => {
+    sleeper.hold();
+    const t = throttle({ maxQueued: 1 });
+    const first = t.failed('10.0.0.1');
+    await expect(t.failed('10.0.0.1')).rejects.toThrow('too many failed sign-ins at once from this address');
+
+    sleeper.release();
+    await first;
+    const next = t.failed('10.0.0.1');
+    await settle();
+    sleeper.release();
+    await expect(next).resolves.toBeUndefined();
   });
 
   it('counts the queue of each client apart', async () => {
     sleeper.hold();
     const t = throttle({ maxQueued: 1 });
-    const first = t.attempt('10.0.0.1', wrong);
-    expect(await t.attempt('10.0.0.2', right)).toBe(true);
+    const first = t.failed('10.0.0.1');
+    const other = t.failed('10.0.0.2');
+    await settle();
+    expect(sleeper.pending).toBe(2);
 
     sleeper.release();
-    await first;
-  });
-});
-
-describe('a check that throws', () => {
-  it('rejects that attempt and still runs the next one of the client', async () => {
-    const t = throttle({ maxQueued: 1 });
-    await expect(
-      t.attempt('10.0.0.1', () => {
-        throw new Error('the session store is down');
-      }),
-    ).rejects.toThrow('the session store is down');
-    expect(await t.attempt('10.0.0.1', right)).toBe(true);
-  });
-
-  it('rejects on an asynchronous failure without holding the attempt queued behind it', async () => {
-    const t = throttle();
-    const failing = t.attempt('10.0.0.1', () => Promise.reject(new Error('timeout')));
-    const next = t.attempt('10.0.0.1', right);
-    await expect(failing).rejects.toThrow('timeout');
-    expect(await next).toBe(true);
-  });
-
-  it('neither counts as a failure nor waits', async () => {
-    const t = throttle();
-    await expect(t.attempt('10.0.0.1', () => Promise.reject(new Error('timeout')))).rejects.toThrow();
-    await failTimes(t, '10.0.0.1', 1);
-    expect(sleeper.requested).toEqual([500]);
+    sleeper.release();
+    await expect(Promise.all([first, other])).resolves.toEqual([undefined, undefined]);
   });
 });
 
@@ -238,6 +242,23 @@ describe('forgetting clients', () => {
     expect(sleeper.requested).toEqual([500, 1_000, 2_000]);
   });
 
+  it('does not start afresh while a failure of the client is still waiting, however old', async () => {
+    sleeper.hold();
+    const t = throttle({ forgetAfterMs: 60_000 });
+    const first = t.failed('10.0.0.1');
+    clock += 60_001;
+    const second = t.failed('10.0.0.1');
+    await settle();
+    // Still queued behind the first wait, and counted as the second failure.
+    expect(sleeper.pending).toBe(1);
+    sleeper.release();
+    await first;
+    await settle();
+    sleeper.release();
+    await second;
+    expect(sleeper.requested).toEqual([500, 1_000]);
+  });
+
   it('remembers at most maxClients, forgetting the longest quiet first', async () => {
     const t = throttle({ maxClients: 2 });
     await failTimes(t, 'a', 1);
@@ -248,20 +269,57 @@ describe('forgetting clients', () => {
     expect(sleeper.requested).toEqual([500, 500, 500, 1_000, 500]);
   });
 
-  it('never forgets a client whose sign-in is still under way', async () => {
+  it('never forgets a client whose failures are still waiting', async () => {
     sleeper.hold();
     const t = throttle({ maxClients: 1 });
-    const first = t.attempt('a', wrong);
+    const first = t.failed('a');
     await settle();
-    const other = t.attempt('b', wrong);
-    const again = t.attempt('a', wrong);
+    const other = t.failed('b'); // over maxClients, but a is still waiting
+    const again = t.failed('a');
     await settle();
     sleeper.release(); // a's first wait
     await first;
     await settle();
     sleeper.release(); // b's wait
     sleeper.release(); // a's second wait
-    expect(await Promise.all([other, again])).toEqual([false, false]);
+    await expect(Promise.all([other, again])).resolves.toEqual([undefined, undefined]);
     expect(sleeper.requested).toEqual([500, 500, 1_000]);
+  });
+});
+
+describe('clientKey', () => {
+  it('keeps an IPv4 address as it is', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  it('reads an IPv4-mapped IPv6 address as the IPv4 address', () => {
+    expect(clientKey('::ffff:1.2.3.4')).toBe('1.2.3.4');
+    expect(clientKey('::FFFF:1.2.3.4')).toBe('1.2.3.4');
+  });
+
+  it('reduces an IPv6 address to its /64', () => {
+    expect(clientKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+  });
+
+  it('fills in the groups a :: left out before taking the /64', () => {
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+  });
+
+  it('counts every address of one /64 as one client, and another /64 as another', () => {
+    expect(clientKey('2001:db8:1:2::a')).toBe(clientKey('2001:db8:1:2:ffff:ffff:ffff:ffff'));
+    expect(clientKey('2001:db8:1:3::a')).not.toBe(clientKey('2001:db8:1:2::a'));
+  });
+
+  it('drops a zone id', () => {
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+
+  it('drops leading zeros and writes lower case, so one /64 has one spelling', () => {
+    expect(clientKey('2001:0DB8:00AB:0000:1:2:3:4')).toBe('2001:db8:ab:0::/64');
+  });
+
+  it('answers unknown when the address is missing', () => {
+    expect(clientKey(undefined)).toBe('unknown');
   });
 });
