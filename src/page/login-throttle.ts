@@ -116,6 +116,12 @@ export function clientKey(address: string | undefined): string {
   if (!address) return 'unknown';
   const plain = address.replace(/%.*$/, '').replace(/^::ffff:(?=\d+\.)/i, '');
   if (!plain.includes(':')) return plain;
+  // An IPv4 tail (64:ff9b::1.2.3.4) is two groups of sixteen bits.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(plain);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    return clientKey(`${plain.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`);
+  }
   const [head = '', tail = ''] = plain.split('::');
   const before = head ? head.split(':') : [];
   const after = tail ? tail.split(':') : [];

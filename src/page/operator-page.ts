@@ -120,6 +120,7 @@ export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
       },
       logger: deps.logger,
       local: deps.settings.mode === 'local',
+      publicUrl: deps.settings.publicUrl,
       onSignOut: () => void live.recheck(),
     }),
     // A stream opened with the bearer token lasts; one opened by a session ends with it.

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
 import { secretsEqual } from '../http/constant-time';
-import { ForbiddenError, HttpError } from '../http/errors';
+import { ForbiddenError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import type { AdminSessions } from './admin-sessions';
 import { clientKey, TooManyLoginsError, type LoginThrottle } from './login-throttle';
@@ -17,6 +17,8 @@ export interface PageRoutesDeps {
   logger: Logger;
   /** Local mode: the sign-in page says where the generated token is kept. */
   local: boolean;
+  /** What the browser's `Origin` may be, besides the host it reached. */
+  publicUrl: string;
   /** A session ended: its open event streams are closed. */
   onSignOut: () => void;
 }
@@ -33,6 +35,7 @@ const ASSET_TYPES: Record<string, string> = {
 export function pageRoutes(deps: PageRoutesDeps): Router {
   const router = Router();
   const login = (error?: string) => renderLogin({ error, local: deps.local });
+  const sameSite = refuseCrossSite(deps.publicUrl);
   // The page shows codes: never kept by a browser's or a proxy's cache.
   const page = (res: Response, status: number, body: string) => {
     res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
@@ -44,7 +47,7 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
   });
 
   // A sign-in form holds one token: a small limit keeps large bodies out before they are read.
-  router.post('/login', refuseCrossSite, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+  router.post('/login', sameSite, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const body = req.body as Record<string, unknown> | undefined;
     const token = typeof body?.token === 'string' ? body.token.trim() : '';
     const client = clientKey(req.socket.remoteAddress);
@@ -68,7 +71,7 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
     res.redirect(303, './');
   });
 
-  router.post('/logout', refuseCrossSite, async (req, res) => {
+  router.post('/logout', sameSite, async (req, res) => {
     await deps.sessions.close(req, res);
     deps.onSignOut();
     res.redirect(303, './');
@@ -86,11 +89,20 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
 
 /**
  * A form posted from another site is refused: SameSite=Strict already keeps our cookie off it, and
- * this keeps another site from signing a browser in (or out) behind the operator's back.
- * `Sec-Fetch-Site` is sent by every current browser; a client without it (curl) is not a browser.
+ * this keeps another site from signing a browser in (or out) behind the operator's back. Current
+ * browsers send `Sec-Fetch-Site`; older ones only `Origin`, which must then be the service's own,
+ * as Twilio sees it (PUBLIC_URL) or as the browser reached it (Host). A client that sends neither
+ * (curl) is not a browser acting for someone else.
  */
-function refuseCrossSite(req: Request, _res: Response, next: (error?: HttpError) => void): void {
-  const site = req.header('sec-fetch-site');
-  if (site === 'cross-site' || site === 'same-site') next(new ForbiddenError('sign in from the page itself'));
-  else next();
+export function refuseCrossSite(publicUrl: string): RequestHandler {
+  const publicOrigin = new URL(publicUrl).origin;
+  return (req, _res, next) => {
+    const site = req.header('sec-fetch-site');
+    const origin = req.header('origin');
+    const foreignOrigin =
+      origin !== undefined && origin !== publicOrigin && origin.replace(/^https?:\/\//, '') !== req.header('host');
+    if (site === 'cross-site' || site === 'same-site' || (site === undefined && foreignOrigin)) {
+      next(new ForbiddenError('sign in from the page itself'));
+    } else next();
+  };
 }

@@ -100,6 +100,17 @@ describe('signing in', () => {
     expect(res.headers.get('set-cookie')).toBeNull();
   });
 
+  it('refuses a sign-in form from another origin sent by a browser without Sec-Fetch-Site', async () => {
+    const res = await signIn(ADMIN_TOKEN, { origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it("accepts a sign-in form whose Origin is the service's, as PUBLIC_URL names it or as the browser reached it", async () => {
+    expect((await signIn(ADMIN_TOKEN, { origin: 'https://onboard.example.com' })).status).toBe(303);
+    expect((await signIn(ADMIN_TOKEN, { origin: h.url })).status).toBe(303);
+  });
+
   it('turns away sign-ins queued beyond three from one address, at once', async () => {
     await h.close();
     h = await startHarness({ loginThrottle: { baseDelayMs: 300, maxDelayMs: 300 } });

@@ -288,6 +288,11 @@ describe('forgetting clients', () => {
 });
 
 describe('clientKey', () => {
+  it('reads an IPv4 tail of an IPv6 address as its last two groups', () => {
+    expect(clientKey('1::2:3:4:5:1.2.3.4')).toBe('1:0:2:3::/64');
+    expect(clientKey('64:ff9b::1.2.3.4')).toBe('64:ff9b:0:0::/64');
+  });
+
   it('keeps an IPv4 address as it is', () => {
     expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
   });
