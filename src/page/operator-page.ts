@@ -121,7 +121,9 @@ export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
       logger: deps.logger,
       local: deps.settings.mode === 'local',
       publicUrl: deps.settings.publicUrl,
-      onSignOut: () => void live.recheck(),
+      onSignOut: () => {
+        live.recheck().catch((error: unknown) => deps.logger.error({ err: error }, 'operator page: could not end signed-out streams'));
+      },
     }),
     // A stream opened with the bearer token lasts; one opened by a session ends with it.
     live: (req, res) => live.attach(req, res, async () => req.header('authorization') !== undefined || sessions.isSignedIn(req)),

@@ -31,7 +31,7 @@ const ASSET_TYPES: Record<string, string> = {
   'favicon.svg': 'image/svg+xml',
 };
 
-/** `GET /`, sign-in and sign-out, and the page's two static files. */
+/** `GET /`, sign-in and sign-out, and the page's static files (stylesheet, script, icon). */
 export function pageRoutes(deps: PageRoutesDeps): Router {
   const router = Router();
   const login = (error?: string) => renderLogin({ error, local: deps.local });
