@@ -1,4 +1,5 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request } from 'express';
+import type { OperatorPage } from '../page/operator-page';
 import type { Store } from '../store/store';
 import type { WebhookStore } from '../store/webhook-store';
 import { requireAdmin } from './admin-auth';
@@ -11,12 +12,7 @@ export interface ApiDeps {
   forwardTargets: string[];
   adminToken: string;
   /** The operator page: its session cookie is accepted here, and its event stream lives here. */
-  page: {
-    isSignedIn: (req: Request) => Promise<boolean>;
-    /** A wrong bearer token waits like a failed sign-in (see admin-auth.ts). */
-    wrongToken: (req: Request) => Promise<void>;
-    live: RequestHandler;
-  };
+  page: Pick<OperatorPage, 'isSignedIn' | 'wrongToken' | 'live'>;
 }
 
 /**
