@@ -26,10 +26,26 @@
     for (var i = 0; i < times.length; i++) times[i].textContent = timeAgo(times[i].getAttribute('datetime'));
   }
 
-  // The copy buttons are hidden in the markup: without this script (or a clipboard) they could not work.
+  // What the last press of a copy button said, and until when. A live update can replace the
+  // button a moment after the press (a delivery settles); the new button says the same.
+  var copyFeedback = { value: null, text: '', until: 0 };
+
+  // The copy buttons are hidden in the markup: without this script (or a clipboard) they could not
+  // work. Called again after each live update, for the buttons it brought.
   function showCopyButtons() {
     var buttons = checklist.querySelectorAll('button[data-copy]');
-    for (var i = 0; i < buttons.length; i++) buttons[i].hidden = !(navigator.clipboard && navigator.clipboard.writeText);
+    var feedbackHolds = Date.now() < copyFeedback.until;
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = !(navigator.clipboard && navigator.clipboard.writeText);
+      var pressed = feedbackHolds && buttons[i].getAttribute('data-copy') === copyFeedback.value;
+      buttons[i].textContent = pressed ? copyFeedback.text : 'Copy code';
+    }
+  }
+
+  function showCopyFeedback(value, text) {
+    copyFeedback = { value: value, text: text, until: Date.now() + 3000 };
+    showCopyButtons();
+    setTimeout(showCopyButtons, 3000);
   }
 
   function latestCode() {
@@ -45,17 +61,15 @@
   checklist.addEventListener('click', function (event) {
     var button = event.target.closest('button[data-copy]');
     if (!button) return;
-    navigator.clipboard.writeText(button.getAttribute('data-copy')).then(
+    var value = button.getAttribute('data-copy');
+    navigator.clipboard.writeText(value).then(
       function () {
-        button.textContent = 'Copied';
+        showCopyFeedback(value, 'Copied');
       },
       function () {
-        button.textContent = 'Copy failed: select the code';
+        showCopyFeedback(value, 'Copy failed: select the code');
       },
     );
-    setTimeout(function () {
-      button.textContent = 'Copy code';
-    }, 3000);
   });
 
   showCopyButtons();

@@ -132,6 +132,26 @@ describeInBrowser('the operator page in Chromium', () => {
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe('314159');
   });
 
+  it('keeps saying Copied when a live update brings a new button a moment after the press', async () => {
+    const page = await open();
+    await signIn(page);
+    await page.waitForSelector('#live-status[data-live="live"]');
+    await verificationCall('314159');
+    const codeItem = page.getByRole('listitem', { name: 'Code' });
+    await page.locator('#item-code li[data-status="sent"] >> nth=1').waitFor({ timeout: 10_000 });
+
+    await page.getByRole('button', { name: 'Copy code' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    // A second call, heard without a code: its start re-renders the code item, and the button in it.
+    await page.evaluate('window.pressedButton = document.querySelector("button[data-copy]")');
+    await simulateTwilioCall({ serviceUrl: h.url, publicUrl, ...ACCOUNT, from: META_CALLER, to: OUR_NUMBER, speech: 'hello?' });
+    await page.getByText('Previous code').waitFor({ timeout: 5_000 });
+
+    expect(await page.evaluate('document.querySelector("button[data-copy]") !== window.pressedButton')).toBe(true);
+    expect(await codeItem.getByRole('button').textContent()).toBe('Copied');
+    await codeItem.getByRole('button', { name: 'Copy code' }).waitFor({ timeout: 5_000 });
+  });
+
   it('fits a phone screen and saves its picture for the README', async () => {
     const page = await open();
     await signIn(page);
