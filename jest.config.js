@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The fault suite has its own command and config: npm run test:faults (jest.faults.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   // Integration tests start real servers on loopback; keep them from fighting over two cores.
   maxWorkers: 2,
   testTimeout: 20000,

@@ -54,6 +54,8 @@ export interface FakeTwilioOptions {
   numbers?: FakeNumberSeed[];
   /** Messaging Service sids that `GET /v1/Services/{sid}` knows. */
   messagingServiceSids?: string[];
+  /** A fixed port, so a fault test can stop the API and bring it back where the service looks. */
+  port?: number;
 }
 
 /**
@@ -129,7 +131,10 @@ export async function startFakeTwilioApi(
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -9,6 +9,9 @@ import { signatureFormProblem, verifySignature } from './verify-signature';
 /** Meta sends bodies of up to 3 MB: https://developers.facebook.com/docs/graph-api/webhooks/getting-started */
 export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
 
+/** What a 503 suggests to a caller that reads Retry-After; Meta follows its own schedule anyway. */
+const STORE_RETRY_AFTER_S = '5';
+
 export interface IntakeDeps {
   /** The current app secret first, then the previous one during a rotation. */
   appSecrets: string[];
@@ -27,7 +30,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /**
  * `POST /webhooks/whatsapp`, framework-free: read the raw bytes, verify them, store them, and only
  * then answer 200. Dispatch happens later, from the store, so a crash after the answer loses
- * nothing. 401 for a bad signature (nothing stored), 413 past 3 MB, 500 when the store fails
+ * nothing. 401 for a bad signature (nothing stored), 413 past 3 MB, 503 when the store fails
  * (Meta retries); everything authentic is 200, even a body we cannot read.
  */
 export function webhookIntake(deps: IntakeDeps): NodeHandler {
@@ -76,8 +79,9 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
     } catch (error) {
       // Not stored, so not acknowledged: Meta will deliver it again.
       deps.metrics.webhookReceived('error');
-      deps.logger.error({ err: error }, 'could not store a webhook POST; answering 500 so Meta retries');
-      reply(res, 500, 'internal_error', 'internal error');
+      deps.logger.error({ err: error }, 'could not store a webhook POST; answering 503 so Meta retries');
+      res.setHeader('retry-after', STORE_RETRY_AFTER_S);
+      reply(res, 503, 'store_unavailable', 'the event could not be stored; deliver it again');
       return;
     }
     deps.metrics.webhookReceived('stored');

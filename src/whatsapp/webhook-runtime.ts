@@ -17,7 +17,10 @@ export interface WebhookOptions {
   onEvent?: (event: WhatsAppEvent, signal: AbortSignal) => unknown;
   /** Delay before forwarding attempt `attempt + 1` (default: 1 s doubling to 5 min). */
   forwardBackoffMs?: (attempt: number) => number;
-  /** How long a target (or the onEvent handler) has to take an event (default 10 s). */
+  /**
+   * How long a target (or the onEvent handler) has to take an event (default 30 s): a receiver that
+   * does its work before answering, 10 s at a time, still takes every event, one per lane at a time.
+   */
   forwardTimeoutMs?: number;
 }
 
@@ -41,7 +44,7 @@ export function createWebhookRuntime(
   options: WebhookOptions,
 ): WebhookRuntime {
   const { webhooks, clock, logger, metrics, pollMs } = deps;
-  const timeoutMs = options.forwardTimeoutMs ?? 10_000;
+  const timeoutMs = options.forwardTimeoutMs ?? 30_000;
   const forwarder = new Forwarder({
     webhooks,
     sinks: sinksOf(config, options, timeoutMs),

@@ -39,12 +39,12 @@ async function serve(store: (record: InboxRecord) => Promise<void>) {
 }
 
 /** A POST written by hand: chunked (no Content-Length) when `chunks` has more than one part. */
-function post(port: number, headers: Record<string, string>, chunks: Buffer[]): Promise<{ status: number; body: string }> {
+function post(port: number, headers: Record<string, string>, chunks: Buffer[]): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     // The server may answer and close before the whole body is written; that is the point.
     req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
@@ -56,14 +56,15 @@ function post(port: number, headers: Record<string, string>, chunks: Buffer[]): 
 const BODY = Buffer.from('{"object":"whatsapp_business_account","entry":[]}');
 
 describe('the webhook intake', () => {
-  it('answers 500 and does not start dispatch when the POST cannot be stored, so Meta delivers it again', async () => {
+  it('answers 503 and does not start dispatch when the POST cannot be stored, so Meta delivers it again', async () => {
     const s = await serve(() => Promise.reject(new Error('SQLITE_FULL: database or disk is full')));
     try {
       const res = await post(s.port, { 'x-hub-signature-256': signPayload(SECRET, BODY), 'content-length': String(BODY.length) }, [BODY]);
-      expect(res.status).toBe(500);
-      expect(JSON.parse(res.body)).toEqual({ error: 'internal_error', message: 'internal error' });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(JSON.parse(res.body)).toEqual({ error: 'store_unavailable', message: 'the event could not be stored; deliver it again' });
       expect(s.kicks()).toBe(0);
-      expect(s.logs.join('')).toContain('could not store a webhook POST; answering 500 so Meta retries');
+      expect(s.logs.join('')).toContain('could not store a webhook POST; answering 503 so Meta retries');
     } finally {
       await s.close();
     }

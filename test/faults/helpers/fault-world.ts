@@ -1,0 +1,143 @@
+import twilio from 'twilio';
+import { startEventReceiver, type EventReceiver } from '../../../src/embedded/event-receiver';
+import { startFakeTwilioApi, type FakeTwilioApi } from '../../../src/embedded/fake-twilio-api';
+import { freePort } from '../../../src/embedded/free-port';
+import { startLocalSmtpServer, type LocalSmtpServer } from '../../../src/embedded/local-smtp-server';
+import { signPayload } from '../../../src/whatsapp/sign';
+import { ACCOUNT, ADMIN_TOKEN, META, OUR_NUMBER, PUBLIC_URL } from '../../helpers/harness';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { Books } from './books';
+import { startServiceProcess, type ServiceProcess } from './service-process';
+
+export const FORWARD_SECRET = 'forward-secret-for-fault-tests-0123';
+export const TEAM_EMAIL = 'team@example.com';
+export const TEAM_PHONE = '+15005550010';
+
+/**
+ * Everything a deployment talks to, on loopback and on ports fixed for the whole test, so each part
+ * can go down and come back where the service looks for it: a real SMTP server, the fake Twilio
+ * REST API, and a team's event receiver for FORWARD_URL. The service runs in production mode, in
+ * its own process, on its own SQLite file.
+ */
+export class FaultWorld {
+  smtp: LocalSmtpServer | null = null;
+  twilioApi: FakeTwilioApi | null = null;
+  receiver: EventReceiver | null = null;
+  service: ServiceProcess | null = null;
+  readonly dataDir = makeTempDir('wa-onboard-faults-');
+  readonly books = new Books(this.dataDir);
+
+  private constructor(
+    readonly ports: { service: number; smtp: number; twilio: number; receiver: number },
+    private readonly extraEnv: Record<string, string>,
+  ) {}
+
+  static async start(extraEnv: Record<string, string> = {}): Promise<FaultWorld> {
+    const ports = { service: await freePort(), smtp: await freePort(), twilio: await freePort(), receiver: await freePort() };
+    const world = new FaultWorld(ports, extraEnv);
+    await Promise.all([world.startSmtp(), world.startTwilioApi(), world.startReceiver()]);
+    return world;
+  }
+
+  get env(): Record<string, string> {
+    return {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      PUBLIC_URL,
+      DATA_DIR: this.dataDir,
+      ADMIN_TOKEN,
+      TWILIO_ACCOUNT_SID: ACCOUNT.accountSid,
+      TWILIO_AUTH_TOKEN: ACCOUNT.authToken,
+      TWILIO_PHONE_NUMBER: OUR_NUMBER,
+      TWILIO_API_BASE_URL: `http://127.0.0.1:${this.ports.twilio}`,
+      NOTIFY_EMAIL_TO: TEAM_EMAIL,
+      NOTIFY_SMS_TO: TEAM_PHONE,
+      SMTP_URL: `smtp://local:local@127.0.0.1:${this.ports.smtp}`,
+      EMAIL_FROM: 'wa-onboard <onboard@example.com>',
+      WHATSAPP_VERIFY_TOKEN: META.verifyToken,
+      WHATSAPP_APP_SECRET: META.appSecret,
+      FORWARD_URL: `http://127.0.0.1:${this.ports.receiver}/events`,
+      FORWARD_SECRET,
+      ...this.extraEnv,
+    };
+  }
+
+  async startService(): Promise<ServiceProcess> {
+    this.service = await startServiceProcess({ env: this.env, port: this.ports.service });
+    return this.service;
+  }
+
+  get url(): string {
+    if (!this.service) throw new Error('the service is not running');
+    return this.service.url;
+  }
+
+  async startSmtp(): Promise<LocalSmtpServer> {
+    this.smtp = await startLocalSmtpServer({ port: this.ports.smtp });
+    return this.smtp;
+  }
+
+  async stopSmtp(): Promise<void> {
+    await this.smtp?.close();
+    this.smtp = null;
+  }
+
+  async startTwilioApi(): Promise<FakeTwilioApi> {
+    this.twilioApi = await startFakeTwilioApi(ACCOUNT, { port: this.ports.twilio });
+    return this.twilioApi;
+  }
+
+  async stopTwilioApi(): Promise<void> {
+    await this.twilioApi?.close();
+    this.twilioApi = null;
+  }
+
+  async startReceiver(): Promise<EventReceiver> {
+    this.receiver = await startEventReceiver({ port: this.ports.receiver });
+    return this.receiver;
+  }
+
+  async stopReceiver(): Promise<void> {
+    await this.receiver?.close();
+    this.receiver = null;
+  }
+
+  /** A POST to `/twilio/...` signed as Twilio signs it: for PUBLIC_URL, with the account's auth token. */
+  twilioPost(pathAndQuery: string, params: Record<string, string>): Promise<Response> {
+    return fetch(this.url + pathAndQuery, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(ACCOUNT.authToken, PUBLIC_URL + pathAndQuery, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+  }
+
+  /** A POST of `body` to `/webhooks/whatsapp`, signed with Meta's app secret. */
+  metaPost(body: Buffer): Promise<Response> {
+    return fetch(`${this.url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(META.appSecret, body) },
+      body,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.service) {
+      this.service.kill('SIGKILL');
+      await this.service.exited;
+    }
+    await Promise.all([this.stopSmtp(), this.stopTwilioApi(), this.stopReceiver()]);
+    removeTempDir(this.dataDir);
+  }
+}
+
+/** Polls `check` every 100 ms until it returns true; fails with `what` after `timeoutMs`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
