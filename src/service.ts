@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import http, { type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from './app';
@@ -8,6 +8,7 @@ import { DeliveryWorker } from './delivery/delivery-worker';
 import { systemClock, type Clock } from './delivery/ports';
 import { defaultRetryPolicy, type RetryPolicy } from './delivery/retry-policy';
 import { deliveryTransports } from './delivery/transports';
+import { createDrainingServer, type DrainingServer } from './http/draining-server';
 import { frontDoor } from './http/front-door';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -132,7 +133,7 @@ export function createService(config: Config, options: ServiceOptions): Service 
   // Meta's POSTs go straight to the intake; everything else through Express (see front-door.ts).
   const listener = frontDoor(app, [{ method: 'POST', path: WEBHOOK_PATH, handler: whatsapp.intake }]);
 
-  let server: Server | undefined;
+  let httpServer: DrainingServer | undefined;
   let started = false;
   const service: Service = {
     app,
@@ -151,8 +152,8 @@ export function createService(config: Config, options: ServiceOptions): Service 
       whatsapp.start();
     },
     async listen(port, host) {
-      const s = http.createServer(listener);
-      server = s;
+      httpServer = createDrainingServer(listener);
+      const s = httpServer.server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
         s.listen(port, host ?? '0.0.0.0', () => resolve());
@@ -164,11 +165,8 @@ export function createService(config: Config, options: ServiceOptions): Service 
     async close() {
       // Open pages' event streams never end by themselves: the server could not close with them.
       page.close();
-      if (server) {
-        const s = server;
-        // In-flight requests finish (their POSTs are stored); idle keep-alive connections close.
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-      }
+      // In-flight requests finish (their POSTs are stored); no new connection is taken.
+      await httpServer?.drain();
       await Promise.all([worker.stop(), whatsapp.stop()]);
       transports.close();
       await store.close();

@@ -13,6 +13,7 @@ import {
   statusSchema,
   valueMetadataSchema,
 } from './payload-schema';
+import { payloadLimitProblem } from './payload-limits';
 
 /** Message types Meta documents; anything else is passed on as `unknown` (its own `type` kept in `data`). */
 export const KNOWN_MESSAGE_TYPES = new Set([
@@ -28,12 +29,15 @@ export type Normalized = { ok: true; events: WhatsAppEvent[] } | { ok: false; pr
  * not an exception.
  */
 export function normalizePayload(body: Buffer, receivedAt: Date): Normalized {
+  const text = body.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     return { ok: false, problem: jsonProblem(body, error) };
   }
+  const pastLimit = payloadLimitProblem(text, parsed);
+  if (pastLimit) return { ok: false, problem: pastLimit };
   const envelope = envelopeSchema.safeParse(parsed);
   if (!envelope.success) return { ok: false, problem: `not a WhatsApp Business Account payload: ${describe(envelope.error)}` };
   const post = { receivedAt: receivedAt.toISOString(), postHash: createHash('sha256').update(body).digest('hex') };
@@ -183,7 +187,9 @@ function hashOf(...parts: unknown[]): string {
 /** Meta's timestamps are Unix seconds, as a string in items and a number in `entry.time`. */
 function isoOf(seconds: string | number | undefined): string | null {
   const n = typeof seconds === 'string' && seconds.trim() !== '' ? Number(seconds) : seconds;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString() : null;
+  const date = typeof n === 'number' && Number.isFinite(n) && n > 0 ? new Date(n * 1000) : null;
+  // Past the year 275760 a Date is invalid, and toISOString() would throw.
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }
 
 function describe(error: z.ZodError): string {
