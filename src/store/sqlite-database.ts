@@ -14,7 +14,10 @@ export function openDatabase(dataDir: string): Database.Database {
   // FULL: what Twilio or Meta was told we have must survive a power cut, not only a crash.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // Only another process (a sqlite3 shell, a backup tool) can hold the lock: one service owns a
+  // DATA_DIR. The wait blocks the thread (better-sqlite3 is synchronous), so it is kept short: past
+  // it a request is answered 503 and retried by Twilio or Meta, rather than every request stalling.
+  db.pragma('busy_timeout = 1000');
   // After a checkpoint the log is cut back to 64 MB, so a burst does not keep its size on disk.
   db.pragma('journal_size_limit = 67108864');
   migrate(db);

@@ -1,0 +1,152 @@
+// The webhook's latency while the team's forward receiver is slow: signed POST /webhooks/whatsapp
+// at 50 connections against three targets in alternating rounds of the same length: the bare
+// node:http floor, the service forwarding to a receiver that answers at once, and the service
+// forwarding to a receiver that answers each event after 10 s. Forwarding runs from the store in
+// the background, so a slow receiver must not reach Meta's answers. Only 127.0.0.1.
+// Run: npm run bench:slow-receiver   (BENCH_DURATION s per round, 10; BENCH_ROUNDS, 3; BENCH_CONNECTIONS, 50)
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pino from 'pino';
+import { startEventReceiver, type EventReceiver } from '../src/embedded/event-receiver';
+import { freePort } from '../src/embedded/free-port';
+import { createService } from '../src/service';
+import { WEBHOOK_PATH } from '../src/whatsapp/routes';
+import { signPayload } from '../src/whatsapp/sign';
+import { messageId, textBatch } from '../test/helpers/meta-payloads';
+import { BENCH_SECRETS, benchConfig, machine, markdownTable, median, pinCpus, quantile, serveInChild, startChild, type ChildTarget } from './common';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SLOW_MS = 10_000;
+const FORWARD_SECRET = 'bench-forward-secret-0123456789';
+/** The benchmark target of `npm run bench:webhook`, which must hold while the receiver is slow. */
+const P99_TARGET_MS = 30;
+
+// One text message on Meta's wire; each request swaps in its own message id.
+const TEMPLATE = textBatch(1, { first: 0 }).toString('utf8');
+let nextEvent = 1;
+
+interface Round {
+  rps: number;
+  latencies: number[];
+  non2xx: number;
+}
+
+function round(url: string, seconds = DURATION): Promise<Round> {
+  const latencies: number[] = [];
+  const request: autocannon.Request = {
+    method: 'POST',
+    path: WEBHOOK_PATH,
+    setupRequest: (req) => {
+      const body = TEMPLATE.replace(messageId(0), messageId(nextEvent++));
+      const signature = signPayload(BENCH_SECRETS.WHATSAPP_APP_SECRET, body);
+      return { ...req, body, headers: { ...req.headers, 'content-type': 'application/json', 'x-hub-signature-256': signature } };
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: [request] }, (error: unknown, result) => {
+      if (error) reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`));
+      else resolve({ rps: result['2xx'] / result.duration, latencies, non2xx: result.non2xx + result.errors + result.timeouts });
+    });
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status <= 299) latencies.push(ms);
+    });
+  });
+}
+
+type Role = 'bare' | 'service' | 'service, receiver slow';
+
+interface Target {
+  role: Role;
+  url: string;
+  child: ChildTarget;
+  dataDir: string;
+  rounds: Round[];
+}
+
+async function startTarget(role: Role, forwardUrl: string): Promise<Target> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-bench-'));
+  const child = await startChild(__filename, ['serve', role, String(port), dataDir, forwardUrl]);
+  return { role, url: `http://127.0.0.1:${port}`, child, dataDir, rounds: [] };
+}
+
+/** In the child: the bare floor, or the service forwarding every event to `forwardUrl`. */
+async function serve(role: string, port: number, dataDir: string, forwardUrl: string): Promise<void> {
+  if (role === 'bare') {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"status":"stored"}'));
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    serveInChild(() => new Promise((resolve) => server.close(() => resolve())));
+    return;
+  }
+  const config = benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}`, FORWARD_URL: forwardUrl, FORWARD_SECRET });
+  const service = createService(config, { logger: pino({ level: 'silent' }) });
+  await service.listen(port, '127.0.0.1');
+  serveInChild(() => service.close());
+}
+
+function progress(line: string): void {
+  process.stderr.write(`slow-receiver bench: ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const cpus = pinCpus();
+  const quick = await startEventReceiver();
+  const slow: EventReceiver = await startEventReceiver();
+  slow.answerAfter(SLOW_MS);
+  const targets = [
+    await startTarget('bare', quick.url),
+    await startTarget('service', quick.url),
+    await startTarget('service, receiver slow', slow.url),
+  ];
+  progress(`3 s warm-up each, then ${ROUNDS} rounds of ${DURATION} s per target at ${CONNECTIONS} connections`);
+  for (const t of targets) await round(t.url, 3);
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (const t of targets) t.rounds.push(await round(t.url));
+    progress(`round ${r}: ${targets.map((t) => `${t.role} ${t.rounds.at(-1)?.rps.toFixed(0)} req/s`).join(', ')}`);
+  }
+  const slowTaken = slow.events.length;
+  const slowAttempts = slow.attempts;
+  for (const t of targets) {
+    t.child.kill();
+    fs.rmSync(t.dataDir, { recursive: true, force: true });
+  }
+  await Promise.all([quick.close(), slow.close()]);
+
+  const bare = targets[0];
+  const rows = targets.map((t) => {
+    const all = t.rounds.flatMap((x) => x.latencies);
+    const ratio = median(t.rounds.map((x, i) => x.rps / (bare?.rounds[i]?.rps ?? NaN)));
+    return [t.role, median(t.rounds.map((x) => x.rps)).toFixed(0), quantile(all, 0.5).toFixed(1), quantile(all, 0.99).toFixed(1), ratio.toFixed(2), String(t.rounds.reduce((n, x) => n + x.non2xx, 0))];
+  });
+  const slowP99 = quantile(targets[2]?.rounds.flatMap((x) => x.latencies) ?? [], 0.99);
+  const lines = [
+    `${machine()} (${cpus}); ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION} s per target`,
+    '',
+    markdownTable(['target', 'req/s (median)', 'p50 ms', 'p99 ms', 'vs bare', 'non-2xx or errors'], rows),
+    '',
+    `the slow receiver took ${slowTaken} events (${slowAttempts} requests held ${SLOW_MS / 1000} s each) while Meta's POSTs were answered`,
+    `p99 with the receiver slow: ${slowP99.toFixed(1)} ms; target < ${P99_TARGET_MS} ms: ${slowP99 < P99_TARGET_MS ? 'met' : '**missed**'}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+if (process.argv[2] === 'serve') {
+  const [, , , role = '', port = '', dataDir = '', forwardUrl = ''] = process.argv;
+  serve(role, Number(port), dataDir, forwardUrl).catch((error: unknown) => {
+    process.stderr.write(`bench target failed: ${String(error)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
