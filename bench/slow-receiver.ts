@@ -2,8 +2,10 @@
 // at 50 connections against three targets in alternating rounds of the same length: the bare
 // node:http floor, the service forwarding to a receiver that answers at once, and the service
 // forwarding to a receiver that answers each event after 10 s. Forwarding runs from the store in
-// the background, so a slow receiver must not reach Meta's answers. Only 127.0.0.1.
-// Run: npm run bench:slow-receiver   (BENCH_DURATION s per round, 10; BENCH_ROUNDS, 3; BENCH_CONNECTIONS, 50)
+// the background, so a slow receiver must not reach Meta's answers. Before each round every service
+// has dispatched (and, to the quick receiver, forwarded) what it was sent. Only 127.0.0.1.
+// Run: npm run bench:slow-receiver   (BENCH_DURATION s per round, 10; BENCH_ROUNDS, 3; BENCH_CONNECTIONS, 50;
+//   BENCH_PROFILE=1: a CPU profile of the service forwarding to the slow receiver, its busiest functions printed)
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,7 +18,19 @@ import { createService } from '../src/service';
 import { WEBHOOK_PATH } from '../src/whatsapp/routes';
 import { signPayload } from '../src/whatsapp/sign';
 import { messageId, textBatch } from '../test/helpers/meta-payloads';
-import { BENCH_SECRETS, benchConfig, machine, markdownTable, median, pinCpus, quantile, serveInChild, startChild, type ChildTarget } from './common';
+import {
+  BENCH_SECRETS,
+  benchConfig,
+  machine,
+  markdownTable,
+  median,
+  pinCpus,
+  quantile,
+  serveInChild,
+  startChild,
+  summariseProfile,
+  type ChildTarget,
+} from './common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,6 +39,7 @@ const SLOW_MS = 10_000;
 const FORWARD_SECRET = 'bench-forward-secret-0123456789';
 /** The benchmark target of `npm run bench:webhook`, which must hold while the receiver is slow. */
 const P99_TARGET_MS = 30;
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
 // One text message on Meta's wire; each request swaps in its own message id.
 const TEMPLATE = textBatch(1, { first: 0 }).toString('utf8');
@@ -68,10 +83,10 @@ interface Target {
   rounds: Round[];
 }
 
-async function startTarget(role: Role, forwardUrl: string): Promise<Target> {
+async function startTarget(role: Role, forwardUrl: string, nodeFlags: string[] = []): Promise<Target> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-bench-'));
-  const child = await startChild(__filename, ['serve', role, String(port), dataDir, forwardUrl]);
+  const child = await startChild(__filename, ['serve', role, String(port), dataDir, forwardUrl], nodeFlags);
   return { role, url: `http://127.0.0.1:${port}`, child, dataDir, rounds: [] };
 }
 
@@ -92,30 +107,53 @@ async function serve(role: string, port: number, dataDir: string, forwardUrl: st
   serveInChild(() => service.close());
 }
 
+/**
+ * Waits until a service has dispatched what it was sent and, with the quick receiver, forwarded it:
+ * the targets share CPU 1, and one's leftover work must not run during another's round.
+ */
+async function settle(target: Target): Promise<void> {
+  if (target.role === 'bare') return;
+  const started = Date.now();
+  for (;;) {
+    const res = await fetch(`${target.url}/api/webhook`, { headers: { authorization: `Bearer ${BENCH_SECRETS.ADMIN_TOKEN}` } });
+    const overview = (await res.json()) as { counts: { pending: number }; forwarding: Array<{ backlog: number }> };
+    const forwarded = target.role === 'service, receiver slow' || overview.forwarding.every((f) => f.backlog === 0);
+    if (overview.counts.pending === 0 && forwarded) return;
+    if (Date.now() - started > 10 * 60_000) throw new Error(`${target.role} did not settle in 10 min`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 function progress(line: string): void {
   process.stderr.write(`slow-receiver bench: ${line}\n`);
 }
 
 async function main(): Promise<void> {
   const cpus = pinCpus();
+  const profileDir = PROFILE ? fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-profile-')) : undefined;
   const quick = await startEventReceiver();
   const slow: EventReceiver = await startEventReceiver();
   slow.answerAfter(SLOW_MS);
   const targets = [
     await startTarget('bare', quick.url),
     await startTarget('service', quick.url),
-    await startTarget('service, receiver slow', slow.url),
+    await startTarget('service, receiver slow', slow.url, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
   ];
   progress(`3 s warm-up each, then ${ROUNDS} rounds of ${DURATION} s per target at ${CONNECTIONS} connections`);
   for (const t of targets) await round(t.url, 3);
   for (let r = 1; r <= ROUNDS; r++) {
-    for (const t of targets) t.rounds.push(await round(t.url));
+    for (const t of targets) {
+      for (const other of targets) await settle(other);
+      t.rounds.push(await round(t.url));
+    }
     progress(`round ${r}: ${targets.map((t) => `${t.role} ${t.rounds.at(-1)?.rps.toFixed(0)} req/s`).join(', ')}`);
   }
   const slowTaken = slow.events.length;
   const slowAttempts = slow.attempts;
   for (const t of targets) {
-    t.child.kill();
+    // The profiled child writes its profile when it exits on its own.
+    if (profileDir) await t.child.stop();
+    else t.child.kill();
     fs.rmSync(t.dataDir, { recursive: true, force: true });
   }
   await Promise.all([quick.close(), slow.close()]);
@@ -135,7 +173,20 @@ async function main(): Promise<void> {
     `the slow receiver took ${slowTaken} events (${slowAttempts} requests held ${SLOW_MS / 1000} s each) while Meta's POSTs were answered`,
     `p99 with the receiver slow: ${slowP99.toFixed(1)} ms; target < ${P99_TARGET_MS} ms: ${slowP99 < P99_TARGET_MS ? 'met' : '**missed**'}`,
   ];
+  if (profileDir) lines.push('', ...busiest(profileDir));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The profiled service's busiest functions (self time), from the profile its exit wrote. */
+function busiest(dir: string): string[] {
+  const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) return ['no CPU profile was written'];
+  const { functions, busyMs } = summariseProfile(path.join(dir, file), []);
+  return [
+    `CPU profile of the service with the slow receiver: ${busyMs.toFixed(0)} ms busy`,
+    '',
+    markdownTable(['function (self time)', 'ms', 'share of busy'], functions.slice(0, 15).map((f) => [f.name, f.ms.toFixed(0), `${(f.share * 100).toFixed(1)}%`])),
+  ];
 }
 
 if (process.argv[2] === 'serve') {

@@ -9,6 +9,8 @@ export interface ReceivedEmail {
   to: string[];
   subject: string;
   text: string;
+  /** Every header line as it crossed the wire, unfolded (`Name: value`): what an injected header would change. */
+  headerLines: string[];
 }
 
 export interface LocalSmtpServer {
@@ -34,18 +36,24 @@ export async function startLocalSmtpServer(options: { port?: number } = {}): Pro
     logger: false,
     onAuth: (_auth, _session, callback) => callback(null, { user: 'local' }),
     onData(stream, session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            subject: mail.subject ?? '',
-            text: mail.text ?? '',
-          });
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const message = Buffer.concat(chunks);
+        simpleParser(message).then(
+          (mail) => {
+            received.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: mail.subject ?? '',
+              text: mail.text ?? '',
+              headerLines: headerLinesOf(message),
+            });
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      });
     },
   });
   await new Promise<void>((resolve, reject) => {
@@ -60,4 +68,16 @@ export async function startLocalSmtpServer(options: { port?: number } = {}): Pro
     waitFor: (count, timeoutMs) => received.waitFor(count, timeoutMs),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The header block up to the first empty line, with folded continuation lines joined. */
+function headerLinesOf(message: Buffer): string[] {
+  const text = message.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const lines: string[] = [];
+  for (const line of text.slice(0, end < 0 ? text.length : end).split(/\r?\n/)) {
+    if (/^[ \t]/.test(line) && lines.length > 0) lines[lines.length - 1] += ` ${line.trim()}`;
+    else lines.push(line);
+  }
+  return lines;
 }

@@ -4,6 +4,7 @@ import { advancesStatus, type StatusMark } from '../whatsapp/status-order';
 import { SqliteCounters } from './sqlite-counters';
 import type { DispatchOutcome, DispatchSummary, InboxItem, InboxRecord, WebhookStore } from './webhook-store';
 import type { SyncOf } from './async-of';
+import { unsynced } from './unsynced';
 
 type InboxPart = Pick<WebhookStore, 'appendToInbox' | 'pendingInbox' | 'recordDispatch' | 'recordVerification'>;
 
@@ -91,16 +92,8 @@ export class SqliteInbox implements SyncOf<InboxPart> {
       if (created.length > 0) this.counters.set('last_event_at', now.getTime());
       return { created, duplicates, invalid };
     });
-    // Dispatch is rebuilt from the inbox, whose rows were synced before Meta got its 200: its own
-    // commit need not wait for the disk. WAL keeps it safe from a crash of the process, and the
-    // next synced commit makes it durable. After a power cut, what was lost is dispatched again
-    // (events deduplicated, forwards at least once).
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return dispatch();
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+    // Dispatch is rebuilt from the inbox, whose rows were synced before Meta got its 200.
+    return unsynced(this.db, dispatch);
   }
 
   recordVerification(at: Date): void {

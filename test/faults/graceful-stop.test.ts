@@ -98,7 +98,7 @@ describe('a graceful stop (SIGTERM) during traffic', () => {
       'POSTs answered 200 before the exit': tally.acknowledged.size,
       'POSTs without an answer (refused or cut at the stop)': tally.unacknowledged.size,
       '5xx answers': errorStatuses.length,
-      'half-sent POST, finished after the stop began': 200,
+      'half-sent POST, finished after the stop began': `answered ${await inFlight.status}`,
       exit: `code ${exit.code}`,
       'inbox at the stop (pending / dispatched)': `${inboxAtStop.pending ?? 0} / ${inboxAtStop.dispatched ?? 0}`,
       'forwards owed at the stop': owedAtStop,

@@ -121,8 +121,9 @@ describe('a part of the deployment fails for a while', () => {
 
     const tally = await postWebhooks({ url: service.url, connections: 10, count: 500 });
     expect(tally.acknowledged.size).toBe(500);
-    await until('three failed forward attempts', () => world.service?.logged('could not forward an event; will retry').length === 3, 30_000);
+    await until('three failed forward attempts', () => (world.service?.logged('could not forward an event; will retry').length ?? 0) >= 3, 30_000);
 
+    const failedWhileDown = world.service?.logged('could not forward an event; will retry').length ?? 0;
     const receiver = await world.startReceiver();
     await until('every event forwarded', () => receiver.events.length >= 500, 60_000);
     await until('every forward recorded as sent', () => world.books.forwardStates().sent === 500);
@@ -130,7 +131,7 @@ describe('a part of the deployment fails for a while', () => {
     expect(keys.size).toBe(500);
     report('forward receiver down, then back', {
       'events acknowledged while it was down': tally.acknowledged.size,
-      'failed forward attempts while down': 3,
+      'failed forward attempts while down': failedWhileDown,
       'events forwarded (distinct keys)': keys.size,
       'duplicates by Idempotency-Key': receiver.events.length - keys.size,
       lost: 500 - keys.size,

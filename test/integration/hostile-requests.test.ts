@@ -5,7 +5,8 @@ import { callParams, PUBLIC_URL, startHarness, type Harness } from '../helpers/h
 import { hostileCorpus } from '../helpers/hostile-corpus';
 import { describeFailures, sendAll, statusTable, type Result } from '../helpers/hostile-run';
 import { messageId, textBatch } from '../helpers/meta-payloads';
-import { injectedHeaderProblems, startRawSmtpServer, type RawEmail } from '../helpers/raw-smtp';
+import type { ReceivedEmail } from '../../src/embedded/local-smtp-server';
+import { injectedHeaderProblems } from '../helpers/injected-headers';
 import { storeCounts, type StoreCounts } from '../helpers/store-counts';
 import { twimlProblems } from '../helpers/twiml-check';
 
@@ -30,7 +31,6 @@ const TEAM = 'team@example.com';
 const nodeProcess = vm.runInThisContext('process') as NodeJS.Process;
 
 let h: Harness;
-let smtp: Awaited<ReturnType<typeof startRawSmtpServer>>;
 const processErrors: string[] = [];
 const onProcessError = (error: unknown) => processErrors.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
 const results: Result[] = [];
@@ -43,9 +43,8 @@ let after: StoreCounts;
 beforeAll(async () => {
   nodeProcess.on('unhandledRejection', onProcessError);
   nodeProcess.on('uncaughtException', onProcessError);
-  smtp = await startRawSmtpServer();
   // Wrong admin tokens wait a millisecond or two instead of seconds, so the run stays fast.
-  h = await startHarness({ smtp, loginThrottle: { baseDelayMs: 1, maxDelayMs: 4 }, env: { LOG_LEVEL: 'warn' } });
+  h = await startHarness({ loginThrottle: { baseDelayMs: 1, maxDelayMs: 4 }, env: { LOG_LEVEL: 'warn' } });
   before = storeCounts(h.dataDir);
   heapBefore = await settledHeap();
   for (const round of ROUNDS) {
@@ -83,9 +82,9 @@ it('answers Twilio with well-formed TwiML holding nothing a caller injected', ()
 
 it('lets no parameter add a header or a recipient to an email', async () => {
   await h.service.worker.idle();
-  expect(smtp.raw.length).toBeGreaterThanOrEqual(after.codes - before.codes);
-  expect(smtp.raw.length).toBeGreaterThan(0);
-  expect(smtp.raw.flatMap((email) => injectedHeaderProblems(email, [TEAM]))).toEqual([]);
+  expect(h.smtp.received.length).toBeGreaterThanOrEqual(after.codes - before.codes);
+  expect(h.smtp.received.length).toBeGreaterThan(0);
+  expect(h.smtp.received.flatMap((email) => injectedHeaderProblems(email, [TEAM]))).toEqual([]);
 });
 
 it('stores exactly what it accepted: a refused request adds no inbox row, call or code', () => {
@@ -131,11 +130,11 @@ it('has checks that see an injection when there is one', () => {
   expect(twimlProblems(twiml('<Say>a & b</Say>'), PUBLIC_URL)).toEqual(['a bare "&" in text: a & b']);
   expect(twimlProblems(twiml('<Say>a</Gather>'), PUBLIC_URL)).not.toEqual([]);
   expect(twimlProblems(twiml('<Gather action="https://evil.example/g"/>'), PUBLIC_URL)).not.toEqual([]);
-  const email = (extra: string[]): RawEmail => ({ rcptTo: [TEAM], headerLines: ['From: a@example.com', 'To: team@example.com', 'Subject: x', ...extra] });
+  const email = (extra: string[]): ReceivedEmail => ({ from: 'a@example.com', to: [TEAM], subject: 'x', text: '', headerLines: ['From: a@example.com', 'To: team@example.com', 'Subject: x', ...extra] });
   expect(injectedHeaderProblems(email([]), [TEAM])).toEqual([]);
   expect(injectedHeaderProblems(email(['Bcc: attacker@evil.example']), [TEAM])).toEqual(['a "bcc" header']);
   expect(injectedHeaderProblems(email(['Subject: pwned']), [TEAM])).toEqual(['"subject" twice']);
-  expect(injectedHeaderProblems({ ...email([]), rcptTo: [TEAM, 'attacker@evil.example'] }, [TEAM])).toEqual([`sent to ${TEAM}, attacker@evil.example`]);
+  expect(injectedHeaderProblems({ ...email([]), to: [TEAM, 'attacker@evil.example'] }, [TEAM])).toEqual([`sent to ${TEAM}, attacker@evil.example`]);
 });
 
 async function settledHeap(): Promise<number> {

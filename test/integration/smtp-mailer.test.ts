@@ -10,7 +10,7 @@ describe('the SMTP mailer', () => {
     try {
       await mailer.send({ to: 'team@example.com', subject: 'Code: 123456', text: 'The code is 123456.' });
       const [email] = await smtp.waitFor(1);
-      expect(email).toEqual({ from: 'onboard@example.com', to: ['team@example.com'], subject: 'Code: 123456', text: 'The code is 123456.\n' });
+      expect(email).toMatchObject({ from: 'onboard@example.com', to: ['team@example.com'], subject: 'Code: 123456', text: 'The code is 123456.\n' });
     } finally {
       mailer.close();
       await smtp.close();

@@ -154,7 +154,7 @@ describe('the writes the operator page is told about, on the SQLite stores', () 
   // those are not part of the Store interfaces, so the page has no say about them.
   const PRIVATE_HELPERS = {
     store: ['hasCode'],
-    webhooks: ['storeEvent', 'finish', 'forwarding', 'failures'],
+    webhooks: ['storeEvent', 'finish', 'laneHeads', 'forwarding', 'failures'],
   };
 
   const methodsOf = (store: object, helpers: string[]) =>
