@@ -15,9 +15,9 @@ export function openDatabase(dataDir: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   // Only another process (a sqlite3 shell, a backup tool) can hold the lock: one service owns a
-  // DATA_DIR. The wait blocks the thread (better-sqlite3 is synchronous), so it is kept short: past
-  // it a request is answered 503 and retried by Twilio or Meta, rather than every request stalling.
-  db.pragma('busy_timeout = 1000');
+  // DATA_DIR. Each wait blocks the thread (better-sqlite3 is synchronous), every other request
+  // with it, so it is kept short: past it the write fails, and its request is answered 503.
+  db.pragma('busy_timeout = 250');
   // After a checkpoint the log is cut back to 64 MB, so a burst does not keep its size on disk.
   db.pragma('journal_size_limit = 67108864');
   migrate(db);

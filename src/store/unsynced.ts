@@ -7,11 +7,14 @@ import type Database from 'better-sqlite3';
  * they are done again (an event dispatched again, deduplicated; a forward sent again, which
  * at-least-once delivery and its Idempotency-Key allow). The fsync it saves blocks the thread.
  */
-export function unsynced<T>(db: Database.Database, write: () => T): T {
+export function unsynced<T>(db: Database.Database, write: () => T extends Promise<unknown> ? never : T): T {
+  // SQLite refuses to change the level inside a transaction; the outer one decides then.
+  if (db.inTransaction) return write();
+  const level = db.pragma('synchronous', { simple: true }) as number;
   db.pragma('synchronous = NORMAL');
   try {
     return write();
   } finally {
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${level}`);
   }
 }

@@ -67,8 +67,8 @@ export class WebhookDispatcher {
     const { webhooks, targets, clock, metrics } = this.deps;
     while (!this.stopping) {
       const started = Date.now();
-      const size = this.intakeBusy() ? Math.min(BATCH_DURING_BURST, this.deps.batchSize ?? 100) : (this.deps.batchSize ?? 100);
-      const items = await webhooks.pendingInbox(size);
+      const full = this.deps.batchSize ?? 100;
+      const items = await webhooks.pendingInbox(this.intakeBusy() ? Math.min(BATCH_DURING_BURST, full) : full);
       if (items.length === 0) return null;
       const outcomes = this.outcomesOf(items);
       const summary = await webhooks.recordDispatch(outcomes, targets, clock.now());

@@ -6,11 +6,11 @@
  */
 
 /**
- * Meta batches at most 1000 updates in one POST. Each entry, change, message, status and error
- * becomes at most one event; twice Meta's batch leaves room for entries and changes. 200,000
+ * Meta batches at most 1000 updates in one POST, and may give each its own entry and change: 3000
+ * counted here. Each entry, change, message, status and error becomes at most one event. 200,000
  * unreadable entries in one 600 KB body stalled the thread for 10 s before this limit.
  */
-export const MAX_UPDATES_PER_POST = 2_000;
+export const MAX_UPDATES_PER_POST = 5_000;
 
 /**
  * Meta's payloads nest about 10 levels. JSON.parse reads any depth, but JSON.stringify (our
@@ -23,7 +23,9 @@ export const MAX_NESTING = 100;
 export function payloadLimitProblem(text: string, parsed: unknown): string | null {
   if (nestingDepth(text) > MAX_NESTING) return `nested more than ${MAX_NESTING} levels deep`;
   const updates = countUpdates(parsed);
-  if (updates > MAX_UPDATES_PER_POST) return `holds ${updates} entries, changes and items; Meta sends at most 1000 updates in one POST`;
+  if (updates > MAX_UPDATES_PER_POST) {
+    return `holds more than ${MAX_UPDATES_PER_POST} entries, changes and items; Meta sends at most 1000 updates in one POST`;
+  }
   return null;
 }
 

@@ -68,12 +68,18 @@ describe('a graceful stop (SIGTERM) during traffic', () => {
         if (count === 2_000) service.kill('SIGTERM');
       },
     });
-    await until('the stop to begin', () => service.logged('stopping: finishing in-flight work').length > 0);
-    expect(await connectionRefused(world.ports.service)).toBe(true);
-    inFlight.finish();
+    let refusedNewConnection: boolean;
+    try {
+      await until('the stop to begin', () => service.logged('stopping: finishing in-flight work').length > 0);
+      refusedNewConnection = await connectionRefused(world.ports.service);
+      inFlight.finish();
+      await service.exited;
+    } finally {
+      stopLoad.abort(); // fifty workers retrying a dead port would keep jest from exiting
+    }
     const exit = await service.exited;
-    stopLoad.abort();
     const tally = await load;
+    expect(refusedNewConnection).toBe(true);
 
     expect(exit).toEqual({ code: 0, signal: null });
     expect(await inFlight.status).toBe(200);

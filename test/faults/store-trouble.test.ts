@@ -9,9 +9,9 @@ import { report } from './helpers/report';
 
 /**
  * The store fails under the service: the disk refuses writes, or another process holds the
- * database's write lock. A request that cannot be stored is refused with 503 (Meta and Twilio
- * will try again), never answered 200; the process stays up, and takes requests again as soon as
- * the store does.
+ * database's write lock. A request that cannot be stored is refused with 503 (Meta delivers it
+ * again; a call whose code could not be stored has failed, and Meta is asked for a new one), never
+ * answered 200; the process stays up, and takes requests again as soon as the store does.
  */
 
 let world: FaultWorld;
@@ -27,6 +27,9 @@ afterEach(async () => {
 function limitFileSize(pid: number, bytes: number | 'unlimited'): void {
   execFileSync('prlimit', ['--pid', String(pid), `--fsize=${bytes}:unlimited`]);
 }
+
+/** The distinct events the receiver took (a forward whose "sent" could not be recorded comes again). */
+const forwardedKeys = () => new Set((world.receiver?.events ?? []).map((e) => e.idempotencyKey ?? ''));
 
 async function postEvent(n: number): Promise<Response> {
   return world.metaPost(textBatch(1, { first: n }));
@@ -59,14 +62,16 @@ describe('store trouble', () => {
     expect(world.books.codes()).toEqual([]);
 
     limitFileSize(service.pid, 'unlimited');
-    // Meta delivers the refused POSTs again, and Meta's robot calls again.
+    // Meta delivers the refused POSTs again; the team asks Meta for a new code, and its robot calls again.
     const redelivered = await Promise.all([2, 3, 4, 5, 6].map(postEvent));
     expect(redelivered.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect((await world.twilioPost('/twilio/voice', callParams('CAagain'))).status).toBe(200);
     expect((await postCode('CAagain', 'Your code is 5 5 0 1 2 8')).status).toBe(200);
     await world.smtp?.waitFor(1, 30_000);
     await world.twilioApi?.waitForMessages(1, 30_000);
-    await until('every event forwarded', () => (world.receiver?.events.length ?? 0) >= 6, 60_000);
+    await until('every event forwarded', () => forwardedKeys().size >= 6, 60_000);
+    expect([...forwardedKeys()].sort()).toEqual([1, 2, 3, 4, 5, 6].map((n) => `message:${messageId(n)}`));
+    expect(world.books.storedMessageIds().size).toBe(6);
 
     report('store unwritable (file size limit: every write fails, as on a full disk)', {
       'Meta POSTs refused with 503 meanwhile': refusedEvents.filter((r) => r.status === 503).length,
@@ -102,7 +107,9 @@ describe('store trouble', () => {
 
     const redelivered = await Promise.all([2, 3, 4].map(postEvent));
     expect(redelivered.map((r) => r.status)).toEqual([200, 200, 200]);
-    await until('every event forwarded', () => (world.receiver?.events.length ?? 0) >= 4, 60_000);
+    await until('every event forwarded', () => forwardedKeys().size >= 4, 60_000);
+    expect([...forwardedKeys()].sort()).toEqual([1, 2, 3, 4].map((n) => `message:${messageId(n)}`));
+    expect(world.books.storedMessageIds().size).toBe(4);
     report('store locked by another process (BEGIN EXCLUSIVE)', {
       'Meta POSTs refused with 503 meanwhile': refused.filter((r) => r.status === 503).length,
       'Twilio requests refused with 503 meanwhile': refusedCall?.status === 503 ? 1 : 0,

@@ -33,8 +33,11 @@ export type Outcome =
   | { status: 'client-closed' | 'reset' | 'no-answer'; detail: string };
 
 const CHUNK = 64 * 1024;
-/** A truncated request waits this long for an early answer (a refused signature) before it hangs up. */
-const TRUNCATED_WAIT_MS = 400;
+/**
+ * A truncated request waits up to this long for an early answer (a refused signature, a 413) before
+ * it hangs up: long enough for a machine busy with the rest of the corpus to answer.
+ */
+const TRUNCATED_WAIT_MS = 3_000;
 const ANSWER_TIMEOUT_MS = 20_000;
 
 /** Sends `request` to 127.0.0.1:`port` on a connection of its own, and reads the answer to the end. */
@@ -95,7 +98,8 @@ async function send(socket: net.Socket, request: RawRequest, answered: () => boo
 }
 
 async function hangUpUnlessAnswered(answered: () => boolean): Promise<boolean> {
-  await new Promise((resolve) => setTimeout(resolve, TRUNCATED_WAIT_MS));
+  const deadline = Date.now() + TRUNCATED_WAIT_MS;
+  while (!answered() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return !answered();
 }
 

@@ -40,6 +40,35 @@ describe('the draining server', () => {
     expect(server.listening).toBe(false);
   });
 
+  it('closes a connection whose request was in flight when the drain began, once it is answered', async () => {
+    let answer: () => void = () => undefined;
+    const { server, drain } = createDrainingServer((_req, res) => {
+      answer = () => res.end('ok');
+    });
+    // Without the close, the drain would wait out this keep-alive timeout: far past the test's own.
+    server.keepAliveTimeout = 120_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const agent = new http.Agent({ keepAlive: true });
+    const response = new Promise<string | undefined>((resolve) => {
+      http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers.connection));
+      });
+    });
+    while (server.listening && (await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)))) === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+
+    const drained = drain(120_000);
+    answer();
+
+    expect(await response).toBe('keep-alive');
+    await drained;
+    agent.destroy();
+    expect(server.listening).toBe(false);
+  });
+
   it('cuts a request that never finishes once the grace period is over', async () => {
     const { server, drain } = createDrainingServer(() => undefined);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

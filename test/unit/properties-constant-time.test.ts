@@ -56,3 +56,9 @@ describe('secretsEqual, for any two strings', () => {
     );
   });
 });
+
+describe('secretsEqual, on the case the properties found', () => {
+  it('tells two different lone surrogates apart (UTF-8 turns both into U+FFFD)', () => {
+    expect(secretsEqual('\ud800', '\ud801')).toBe(false);
+  });
+});

@@ -124,7 +124,7 @@ describe('normalizePayload, for any well-formed batch', () => {
 
   it('records a batch past the limit as a problem instead of expanding it', () => {
     const pastLimit = fc
-      .record({ messages: fc.nat(3000), statuses: fc.nat(3000), errors: fc.nat(300) })
+      .record({ messages: fc.nat(6000), statuses: fc.nat(6000), errors: fc.nat(300) })
       .filter((size) => size.messages + size.statuses + size.errors + 2 > MAX_UPDATES_PER_POST);
     fc.assert(
       fc.property(pastLimit, waMessage, waStatus, waValueError, (size, oneMessage, oneStatus, oneError) => {

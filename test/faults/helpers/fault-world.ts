@@ -1,7 +1,7 @@
+import net from 'node:net';
 import twilio from 'twilio';
 import { startEventReceiver, type EventReceiver } from '../../../src/embedded/event-receiver';
 import { startFakeTwilioApi, type FakeTwilioApi } from '../../../src/embedded/fake-twilio-api';
-import { freePort } from '../../../src/embedded/free-port';
 import { startLocalSmtpServer, type LocalSmtpServer } from '../../../src/embedded/local-smtp-server';
 import { signPayload } from '../../../src/whatsapp/sign';
 import { ACCOUNT, ADMIN_TOKEN, META, OUR_NUMBER, PUBLIC_URL } from '../../helpers/harness';
@@ -26,6 +26,7 @@ export class FaultWorld {
   service: ServiceProcess | null = null;
   readonly dataDir = makeTempDir('wa-onboard-faults-');
   readonly books = new Books(this.dataDir);
+  private closed = false;
 
   private constructor(
     readonly ports: { service: number; smtp: number; twilio: number; receiver: number },
@@ -33,9 +34,15 @@ export class FaultWorld {
   ) {}
 
   static async start(extraEnv: Record<string, string> = {}): Promise<FaultWorld> {
-    const ports = { service: await freePort(), smtp: await freePort(), twilio: await freePort(), receiver: await freePort() };
+    const [service = 0, smtp = 0, twilio = 0, receiver = 0] = await portsOutsideEphemeralRange(4);
+    const ports = { service, smtp, twilio, receiver };
     const world = new FaultWorld(ports, extraEnv);
-    await Promise.all([world.startSmtp(), world.startTwilioApi(), world.startReceiver()]);
+    const started = await Promise.allSettled([world.startSmtp(), world.startTwilioApi(), world.startReceiver()]);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await world.close(); // the parts that did start would keep jest from exiting
+      throw failed.reason;
+    }
     return world;
   }
 
@@ -123,13 +130,39 @@ export class FaultWorld {
     });
   }
 
+  /** Stops everything; a second call (a test that failed before starting its own world) does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     if (this.service) {
       this.service.kill('SIGKILL');
       await this.service.exited;
     }
     await Promise.all([this.stopSmtp(), this.stopTwilioApi(), this.stopReceiver()]);
     removeTempDir(this.dataDir);
+  }
+}
+
+/**
+ * `count` distinct ports free on 127.0.0.1, below Linux's ephemeral range (32768 and up): a part is
+ * stopped and started again on its port during a test, and meanwhile an outgoing connection must
+ * not be handed that port as its own.
+ */
+async function portsOutsideEphemeralRange(count: number): Promise<number[]> {
+  const held: net.Server[] = [];
+  try {
+    while (held.length < count) {
+      const probe = net.createServer();
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      const bound = await new Promise<boolean>((resolve) => {
+        probe.once('error', () => resolve(false));
+        probe.listen(port, '127.0.0.1', () => resolve(true));
+      });
+      if (bound) held.push(probe);
+    }
+    return held.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
   }
 }
 

@@ -46,7 +46,12 @@ export async function startServiceProcess(options: StartOptions): Promise<Servic
   collectLines(child, output);
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const url = `http://127.0.0.1:${options.port}`;
-  await waitUntilHealthy(url, exited, output, options.readyTimeoutMs ?? 30_000);
+  try {
+    await waitUntilHealthy(url, exited, output, options.readyTimeoutMs ?? 30_000);
+  } catch (error) {
+    child.kill('SIGKILL'); // a child left running would keep jest from ever exiting
+    throw error;
+  }
   return {
     pid: child.pid ?? 0,
     url,
