@@ -2,6 +2,7 @@
 // the machine a run was on, the markdown they print, and a summary of a V8 CPU profile.
 import { fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { loadConfig, type Config } from '../src/config';
 
@@ -302,3 +303,16 @@ export function quantile(values: number[], q: number): number {
 }
 
 export const median = (values: number[]): number => quantile(values, 0.5);
+
+/**
+ * In a child: the floor every webhook bench compares with. A bare `node:http` server that reads the
+ * body and answers 200 with the intake's own answer, and nothing else.
+ */
+export async function serveBareInChild(port: number): Promise<void> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"status":"stored"}'));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  serveInChild(() => new Promise((resolve) => server.close(() => resolve())));
+}

@@ -7,7 +7,6 @@
 // Run: npm run bench:slow-receiver   (BENCH_DURATION s per round, 10; BENCH_ROUNDS, 3; BENCH_CONNECTIONS, 50;
 //   BENCH_PROFILE=1: a CPU profile of the service forwarding to the slow receiver, its busiest functions printed)
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -26,6 +25,7 @@ import {
   median,
   pinCpus,
   quantile,
+  serveBareInChild,
   serveInChild,
   startChild,
   summariseProfile,
@@ -93,12 +93,7 @@ async function startTarget(role: Role, forwardUrl: string, nodeFlags: string[] =
 /** In the child: the bare floor, or the service forwarding every event to `forwardUrl`. */
 async function serve(role: string, port: number, dataDir: string, forwardUrl: string): Promise<void> {
   if (role === 'bare') {
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"status":"stored"}'));
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    serveInChild(() => new Promise((resolve) => server.close(() => resolve())));
+    await serveBareInChild(port);
     return;
   }
   const config = benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}`, FORWARD_URL: forwardUrl, FORWARD_SECRET });

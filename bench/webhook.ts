@@ -7,7 +7,6 @@
 //   BENCH_DURATION (s per round, 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_EVENTS (100000),
 //   BENCH_PROFILE=1 (CPU profile of the service), BENCH_DISPATCHER=off (diagnostic), BENCH_PIN=off
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -30,6 +29,7 @@ import {
   monotonicUs,
   pinCpus,
   quantile,
+  serveBareInChild,
   serveInChild,
   startChild,
   stealShare,
@@ -50,7 +50,6 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 // A diagnostic, not a target: with the background dispatcher stopped, the rounds show what the
 // intake alone costs, and so how much of the ratio the dispatcher's share of the thread takes.
 const DISPATCHER = process.env.BENCH_DISPATCHER !== 'off';
-const STORED = '{"status":"stored"}';
 
 // A text message with its contact and metadata, and a status, as Meta batches them. The ids are
 // filled in per request; the message id's digits are how a stored row is matched to its answer.
@@ -208,12 +207,7 @@ async function stopTarget(target: Target): Promise<void> {
 /** In the child: the bare floor, or the real service on a fresh data folder. */
 async function serve(role: string, port: number, dataDir: string): Promise<void> {
   if (role === 'bare') {
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(STORED));
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    serveInChild(() => new Promise((resolve) => server.close(() => resolve())));
+    await serveBareInChild(port);
     return;
   }
   const service = createService(benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}` }), {
