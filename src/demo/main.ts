@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../config';
 import { startEventReceiver, type EventReceiver } from '../embedded/event-receiver';
 import { startFakeTwilioApi } from '../embedded/fake-twilio-api';
-import { freePort } from '../embedded/free-port';
+import { onFreePort } from '../embedded/free-port';
 import { startLocalSmtpServer } from '../embedded/local-smtp-server';
 import { checkSubscription, postToWebhook, sampleMessagePayload } from '../embedded/simulated-meta-webhook';
 import { simulateTwilioCall, type CallStep } from '../embedded/simulated-twilio-call';
@@ -33,11 +33,16 @@ async function demo(): Promise<boolean> {
   const smtp = await startLocalSmtpServer();
   const twilioApi = await startFakeTwilioApi(account);
   const receiver = await startEventReceiver();
-  const port = await freePort();
-
-  const config = demoConfig({ port, dataDir, account, smtpUrl: smtp.url, twilioApiUrl: twilioApi.url, forwardUrl: receiver.url });
-  const service = createService(config, { logger: createLogger({ level: config.logLevel }) });
-  const { url } = await service.listen(port, '127.0.0.1');
+  const { config, service, url } = await onFreePort(async (port) => {
+    const config = demoConfig({ port, dataDir, account, smtpUrl: smtp.url, twilioApiUrl: twilioApi.url, forwardUrl: receiver.url });
+    const service = createService(config, { logger: createLogger({ level: config.logLevel }) });
+    try {
+      return { config, service, ...(await service.listen(port, '127.0.0.1')) };
+    } catch (error) {
+      await service.close();
+      throw error;
+    }
+  });
   try {
     say(`1. wa-onboard is listening on ${url} (data in ${dataDir})`);
     say(`   embedded SMTP server: ${smtp.url.replace(/\/\/[^@]*@/, '//')}; Twilio API stand-in: ${twilioApi.url}`);

@@ -1,6 +1,6 @@
 import type { Env } from '../../src/config';
 import { startFakeTwilioApi, type FakeNumberSeed, type FakeTwilioApi } from '../../src/embedded/fake-twilio-api';
-import { freePort } from '../../src/embedded/free-port';
+import { onFreePort } from '../../src/embedded/free-port';
 import { simulateTwilioCall } from '../../src/embedded/simulated-twilio-call';
 import { startFakeGraphApi, type FakeGraphApi, type FakeGraphOptions } from './fake-graph-api';
 import { ACCOUNT, META, META_CALLER, OUR_NUMBER, startHarness, type Harness, type HarnessOptions } from './harness';
@@ -40,8 +40,11 @@ export interface World {
  * would from outside, and a Graph API whose `request_code` plays Meta's robot: it calls the
  * service's voice URL, signed as Twilio signs, and speaks the code into the Gather.
  */
-export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const port = await freePort();
+export function startWorld(options: WorldOptions = {}): Promise<World> {
+  return onFreePort((port) => startWorldOn(port, options));
+}
+
+async function startWorldOn(port: number, options: WorldOptions): Promise<World> {
   const publicUrl = `http://127.0.0.1:${port}`;
   const twilioApi = await startFakeTwilioApi(ACCOUNT, {
     numbers: options.number === null ? [] : [{ phoneNumber: OUR_NUMBER, voiceUrl: `${publicUrl}/twilio/voice`, ...options.number }],
@@ -67,7 +70,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     META_GRAPH_URL: graph.url,
     META_GRAPH_VERSION: META_IDS.version,
   };
-  const service = await startHarness({ twilioApi, port, ...options.harness, env: { PUBLIC_URL: publicUrl, ...options.env } });
+  const service = await startHarness({ twilioApi, port, ...options.harness, env: { PUBLIC_URL: publicUrl, ...options.env } }).catch(
+    async (error: unknown) => {
+      await Promise.all([twilioApi.close(), graph.close()]);
+      throw error;
+    },
+  );
   return {
     service,
     twilioApi,

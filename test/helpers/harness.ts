@@ -124,10 +124,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       forwardTimeoutMs: options.forwardTimeoutMs,
       loginThrottle: options.loginThrottle ?? { baseDelayMs: 5, maxDelayMs: 20 },
     });
-    const { url } = await service.listen(options.port ?? 0, '127.0.0.1');
-    return { service, url };
+    try {
+      const { url } = await service.listen(options.port ?? 0, '127.0.0.1');
+      return { service, url };
+    } catch (error) {
+      await service.close();
+      throw error;
+    }
   };
-  let running = await start();
+  let running: Awaited<ReturnType<typeof start>>;
+  try {
+    running = await start();
+  } catch (error) {
+    // The port may have been taken (the caller then tries another): leave nothing of ours open.
+    await Promise.all([options.smtp ? undefined : smtp.close(), options.twilioApi ? undefined : twilioApi.close()]);
+    if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   const harness: Harness = {
     get service() {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { freePort } from '../../src/embedded/free-port';
+import { onFreePort } from '../../src/embedded/free-port';
 import { samplePayload } from '../../src/embedded/sample-webhook-events';
 import { checkSubscription, SAMPLE_PHONE_NUMBER_ID, SAMPLE_WABA_ID } from '../../src/embedded/simulated-meta-webhook';
 import { simulateTwilioCall } from '../../src/embedded/simulated-twilio-call';
@@ -52,9 +52,8 @@ describeInBrowser('the operator page in Chromium', () => {
   });
 
   beforeEach(async () => {
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    h = await startHarness({ port, env: { PUBLIC_URL: publicUrl } });
+    h = await onFreePort((port) => startHarness({ port, env: { PUBLIC_URL: `http://127.0.0.1:${port}` } }));
+    publicUrl = h.config.publicUrl;
     consoleMessages = [];
     requested = [];
   });
