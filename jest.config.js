@@ -9,4 +9,8 @@ module.exports = {
   // Integration tests start real servers on loopback; keep them from fighting over two cores.
   maxWorkers: 2,
   testTimeout: 20000,
+  // One throwaway PostgreSQL cluster for the run (initdb + pg_ctl on a free loopback port); each
+  // test that needs it takes a schema of its own.
+  globalSetup: '<rootDir>/test/helpers/postgres/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/postgres/global-teardown.ts',
 };

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-bench-page-'));
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const service = createService(benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: publicUrl }), { logger: pino({ level: 'silent' }) });
+  const service = await createService(benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: publicUrl }), { logger: pino({ level: 'silent' }) });
   await service.listen(port, '127.0.0.1');
 
   const login = await post(`${publicUrl}/login`, { 'content-type': 'application/x-www-form-urlencoded' }, `token=${BENCH_SECRETS.ADMIN_TOKEN}`);

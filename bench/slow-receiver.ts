@@ -97,7 +97,7 @@ async function serve(role: string, port: number, dataDir: string, forwardUrl: st
     return;
   }
   const config = benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}`, FORWARD_URL: forwardUrl, FORWARD_SECRET });
-  const service = createService(config, { logger: pino({ level: 'silent' }) });
+  const service = await createService(config, { logger: pino({ level: 'silent' }) });
   await service.listen(port, '127.0.0.1');
   serveInChild(() => service.close());
 }

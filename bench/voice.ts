@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const config = benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: publicUrl });
-  const service = createService(config, { logger: pino({ level: 'silent' }) });
+  const service = await createService(config, { logger: pino({ level: 'silent' }) });
   await service.listen(port, '127.0.0.1');
 
   const fixedTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { freePort } from '../src/embedded/free-port';
 import { createService } from '../src/service';
-import { DATABASE_FILE } from '../src/store/sqlite-database';
+import { DATABASE_FILE } from '../src/store/sqlite/database';
 import { WEBHOOK_PATH } from '../src/whatsapp/routes';
 import { signPayload } from '../src/whatsapp/sign';
 import { toMetaWire } from '../test/helpers/meta-wire';
@@ -210,7 +210,7 @@ async function serve(role: string, port: number, dataDir: string): Promise<void>
     await serveBareInChild(port);
     return;
   }
-  const service = createService(benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}` }), {
+  const service = await createService(benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}` }), {
     logger: pino({ level: 'silent' }),
   });
   await service.listen(port, '127.0.0.1');

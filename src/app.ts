@@ -8,9 +8,10 @@ import { securityHeaders } from './http/security-headers';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { OperatorPage } from './page/operator-page';
-import type { Recipient, Store } from './store/store';
+import type { CallStore, Recipient } from './store/call-store';
 import type { WebhookStore } from './store/webhook-store';
 import { CallFlow } from './voice/call-flow';
+import type { CodeSpool } from './voice/code-spool';
 import { voiceRoutes } from './voice/routes';
 import type { CallPlan } from './voice/twiml';
 import type { NodeHandler } from './whatsapp/intake';
@@ -18,7 +19,9 @@ import { WEBHOOK_PATH, whatsappRoutes } from './whatsapp/routes';
 
 /** Everything the HTTP app needs, handed in: it never reads the environment and never listens. */
 export interface AppDeps {
-  store: Store;
+  calls: CallStore;
+  /** Rejects when the database does not answer (readiness). */
+  ping: () => Promise<void>;
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
@@ -28,6 +31,10 @@ export interface AppDeps {
   recipients: Recipient[];
   /** Wakes the delivery worker when deliveries were stored. */
   onDeliveriesStored: () => void;
+  /** Keeps a code the store could not take, to deliver it from disk (see voice/code-spool.ts). */
+  spool: CodeSpool;
+  /** A code went to the spool: its worker delivers it now. */
+  onSpooled: () => void;
   /** How long a call without a code waits for its transcript before the team gets the recording. */
   missedCallDeadlineMs: number;
   webhooks: WebhookStore;
@@ -51,7 +58,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders({ https: deps.plan.publicUrl.startsWith('https://') }));
 
   const flow = new CallFlow({
-    store: deps.store,
+    store: deps.calls,
+    spool: deps.spool,
+    onSpooled: deps.onSpooled,
     clock: deps.clock,
     logger: deps.logger,
     metrics: deps.metrics,

@@ -1,4 +1,8 @@
 import type { Logger } from './observability/logger';
+import { isTransientStoreError } from './store/store-error';
+
+/** The first wait after a transient store failure; it doubles with each one after, up to the poll. */
+const FIRST_RETRY_MS = 100;
 
 export interface BackgroundLoopOptions {
   /** Named in the log when a pass fails. */
@@ -8,7 +12,9 @@ export interface BackgroundLoopOptions {
   pollMs: number;
   /**
    * One pass over the due work. Resolves with how long it may sleep before the next pass
-   * (null: until the next poll). A rejection is logged and the loop goes on at the next poll.
+   * (null: until the next poll). A rejection is logged; after a transient store failure (a lost
+   * connection, a lock) the loop tries again soon, backing off up to the poll; after any other
+   * failure, at the next poll.
    */
   pass: () => Promise<number | null>;
 }
@@ -24,6 +30,8 @@ export class BackgroundLoop {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Transient failures in a row: the wait before the next try doubles with each. */
+  private failures = 0;
 
   constructor(private readonly options: BackgroundLoopOptions) {}
 
@@ -68,12 +76,26 @@ export class BackgroundLoop {
       this.again = false;
       try {
         sleepMs = await this.options.pass();
+        this.failures = 0;
       } catch (error) {
-        this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, `${this.options.name} failed; will try again`);
-        sleepMs = null;
+        sleepMs = this.failed(error);
       }
     } while (this.again && !this.stopped);
     if (!this.stopped) this.wake(Math.max(0, Math.min(sleepMs ?? this.options.pollMs, this.options.pollMs)));
+  }
+
+  /** Logs a failed pass; returns how long to wait before the next. */
+  private failed(error: unknown): number | null {
+    const err = error instanceof Error ? error.message : String(error);
+    if (!isTransientStoreError(error)) {
+      this.failures = 0;
+      this.options.logger.error({ err }, `${this.options.name} failed; will try again`);
+      return null;
+    }
+    this.failures++;
+    const retryMs = Math.min(this.options.pollMs, FIRST_RETRY_MS * 2 ** (this.failures - 1));
+    this.options.logger.warn({ err, failures: this.failures, retryMs }, `${this.options.name}: the store is unavailable; will try again`);
+    return retryMs;
   }
 
   /** Schedules a pass in `delayMs`, unless one is already due sooner. */

@@ -9,6 +9,8 @@ export interface Config {
   /** Base URL Twilio calls, without a trailing slash; signatures are checked against it. */
   publicUrl: string;
   dataDir: string;
+  /** Where everything is kept: the embedded SQLite file in `dataDir`, or a shared PostgreSQL. */
+  database: DatabaseSettings;
   adminToken: string;
   twilio: {
     accountSid: string;
@@ -48,6 +50,29 @@ export interface Config {
   meta: MetaSettings;
   /** The settings local mode generated because they were not set; empty in production. */
   generatedSecrets: Array<keyof LocalSecrets>;
+}
+
+export type DatabaseSettings =
+  | { kind: 'sqlite'; migrate: boolean }
+  | {
+      kind: 'postgres';
+      /** The connection URL, password included: never log it (see `maskedDatabaseUrl`). */
+      url: string;
+      /** Connections per instance. */
+      poolMax: number;
+      /** Apply migrations at start; off leaves them to `wa-onboard db migrate`. */
+      migrate: boolean;
+    };
+
+/** A database URL fit for a log or an error: the password replaced by `***`. */
+export function maskedDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1***@');
+  }
 }
 
 /** What the command needs to drive Meta's onboarding API; each id is null until set. */
@@ -105,6 +130,17 @@ const schema = z.object({
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://onboard.example.com' }),
   ),
   DATA_DIR: z.preprocess(blankIsUnset, z.string().default('./data')),
+  DATABASE_URL: optional(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/db')
+      .refine((url) => URL.canParse(url), 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/db'),
+  ),
+  DATABASE_POOL_MAX: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number from 2 to 100' }).int().min(2).max(100).default(10),
+  ),
+  DATABASE_MIGRATE: z.preprocess(blankIsUnset, z.enum(['on', 'off']).default('on')),
   ADMIN_TOKEN: optional(z.string().regex(VISIBLE_16, 'must be 16+ visible ASCII characters, without spaces')),
   TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex characters')),
   TWILIO_AUTH_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be the 32-character auth token, without spaces')),
@@ -300,6 +336,9 @@ function build(
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: path.resolve(e.DATA_DIR),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, migrate: e.DATABASE_MIGRATE === 'on' }
+      : { kind: 'sqlite', migrate: e.DATABASE_MIGRATE === 'on' },
     adminToken: required(e.ADMIN_TOKEN),
     twilio: {
       accountSid: required(e.TWILIO_ACCOUNT_SID),

@@ -3,7 +3,7 @@
 export { ConfigError, loadConfig, type Config, type Env, type LocalSecrets } from './config';
 export { createLogger, type Logger } from './observability/logger';
 export { createService, type Service, type ServiceOptions } from './service';
-export type { WebhookOverview } from './store/webhook-store';
+export type { WebhookOverview } from './whatsapp/overview';
 export type { WhatsAppEvent, EventKind } from './whatsapp/event';
 export type { ExplainedError } from './whatsapp/explain-error';
 export { signPayload } from './whatsapp/sign';

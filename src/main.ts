@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from './config';
 import { readOrCreateLocalSecrets } from './local-secrets';
 import { createLogger } from './observability/logger';
 import { createService } from './service';
+import { DatabaseUnavailableError } from './store/postgres/connect-failure';
+import { SchemaError } from './store/schema-error';
 
 /** Boots: config → logger → service → listen; drains on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -18,11 +20,11 @@ async function main(): Promise<void> {
   for (const notice of notices) logger.warn(notice);
   if (secretsFile) logger.warn({ file: secretsFile }, 'generated local secrets are kept in this file');
 
-  const service = createService(config, { logger, processMetrics: true });
+  const service = await createService(config, { logger, processMetrics: true });
   if (service.outboxDir) logger.warn({ dir: service.outboxDir }, 'messages without a transport go to the outbox');
   const { url } = await service.listen(config.port);
   logger.info(
-    { url, publicUrl: config.publicUrl, mode: config.mode },
+    { url, publicUrl: config.publicUrl, mode: config.mode, database: service.backend, instance: service.instance },
     `listening; point Twilio at ${config.publicUrl}/twilio/voice and Meta's webhook at ${config.publicUrl}/webhooks/whatsapp`,
   );
 
@@ -44,9 +46,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
     process.stderr.write(`wa-onboard: ${error.message}\n`);
     process.exit(error.exitCode);
+  }
+  if (error instanceof SchemaError) {
+    process.stderr.write(`wa-onboard: ${error.message}\n  fix: ${error.fix}\n`);
+    process.exit(78);
   }
   process.stderr.write(`wa-onboard: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import type { Recipient } from './store/store';
+import type { Recipient } from './store/call-store';
 
 /** Every (channel, address) the team asked for, each once. */
 export function recipientsOf(notify: Config['notify']): Recipient[] {

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -7,25 +6,30 @@ import type { Config } from './config';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { systemClock, type Clock } from './delivery/ports';
 import { defaultRetryPolicy, type RetryPolicy } from './delivery/retry-policy';
+import { SpoolWorker } from './delivery/spool-worker';
 import { deliveryTransports } from './delivery/transports';
 import { createDrainingServer, type DrainingServer } from './http/draining-server';
 import { frontDoor } from './http/front-door';
+import { newInstanceId } from './instance-id';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import type { LoginThrottleOptions } from './page/login-throttle';
-import { createOperatorPage, shownWrites, STORE_WRITES_SHOWN, WEBHOOK_WRITES_SHOWN } from './page/operator-page';
+import { CALL_WRITES_SHOWN, createOperatorPage, shownWrites, WEBHOOK_WRITES_SHOWN } from './page/operator-page';
 import { summarizeSettings } from './page/settings-summary';
 import { recipientsOf } from './recipients';
+import type { CallStore } from './store/call-store';
+import { DEFAULT_LEASE_MS } from './store/claims';
 import { notifyOnWrite } from './store/notify-on-write';
-import { openSqliteStores } from './store/open-sqlite';
-import type { Store } from './store/store';
+import { openStores } from './store/open-stores';
+import type { Stores } from './store/stores';
 import type { WebhookStore } from './store/webhook-store';
+import { CodeSpool } from './voice/code-spool';
+import { DEFAULT_MAX_LISTENS } from './voice/twiml';
 import type { WebhookDispatcher } from './whatsapp/dispatcher';
 import type { Forwarder } from './whatsapp/forwarder';
 import type { InboxPruner } from './whatsapp/pruner';
 import { WEBHOOK_PATH } from './whatsapp/routes';
 import { createWebhookRuntime, type WebhookOptions } from './whatsapp/webhook-runtime';
-import { DEFAULT_MAX_LISTENS } from './voice/twiml';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -46,6 +50,12 @@ export interface ServiceOptions {
   forwardTimeoutMs?: WebhookOptions['forwardTimeoutMs'];
   /** How failed sign-ins to the operator page are slowed (tests shorten the waits). */
   loginThrottle?: Partial<LoginThrottleOptions>;
+  /** Stores already open (tests); by default they are opened from `config` and closed with the service. */
+  stores?: Stores;
+  /** This instance's name on the work it claims (default: host, pid and a random tail). */
+  instance?: string;
+  /** How long a claim on a delivery or a lane holds without renewal (default 30 s). */
+  leaseMs?: number;
 }
 
 /** A wired service: the app, its stores and its background workers, ready to listen. */
@@ -56,9 +66,15 @@ export interface Service {
    * Mount this (not `app`) in your own `http.createServer` to keep the webhook's fast path.
    */
   listener: RequestListener;
-  store: Store;
+  /** `sqlite` (the file in DATA_DIR) or `postgres` (DATABASE_URL). */
+  backend: Stores['backend'];
+  instance: string;
+  /** The stores the service runs on (closed by `close()` unless they were handed in). */
+  stores: Stores;
+  calls: CallStore;
   webhooks: WebhookStore;
   worker: DeliveryWorker;
+  spool: SpoolWorker;
   dispatcher: WebhookDispatcher;
   forwarder: Forwarder;
   pruner: InboxPruner;
@@ -68,36 +84,49 @@ export interface Service {
   start(): void;
   /** Starts an HTTP server on `listener`, then the workers. */
   listen(port: number, host?: string): Promise<{ server: Server; url: string }>;
-  /** Stops accepting requests, lets in-flight work finish, closes the store. */
+  /** Stops accepting requests, lets in-flight work finish, closes the stores. */
   close(): Promise<void>;
 }
 
-export function createService(config: Config, options: ServiceOptions): Service {
+/**
+ * Opens the stores the configuration names (SQLite in DATA_DIR, or PostgreSQL at DATABASE_URL),
+ * and wires the app and the background workers on them. Rejects when the database cannot be used,
+ * naming the setting to change.
+ */
+export async function createService(config: Config, options: ServiceOptions): Promise<Service> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const pollMs = options.pollMs ?? 5_000;
-  const stores = openSqliteStores(config.dataDir);
-  // Every write that changes what the operator page shows says so here; the page listens.
-  const changes = new EventEmitter();
-  const changed = () => changes.emit('change');
-  const store = notifyOnWrite(stores.store, shownWrites(STORE_WRITES_SHOWN), changed);
-  const webhooks = notifyOnWrite(stores.webhooks, shownWrites(WEBHOOK_WRITES_SHOWN), changed);
+  const instance = options.instance ?? newInstanceId();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const stores = options.stores ?? (await openStores(config, { instance, logger }));
+  const { signals } = stores;
+  // Every write that changes what the operator page shows says so; pages here and on the other
+  // instances listen.
+  const shown = () => signals.publish('page');
+  const calls = notifyOnWrite(stores.calls, shownWrites(CALL_WRITES_SHOWN), shown);
+  const webhooks = notifyOnWrite(stores.webhooks, shownWrites(WEBHOOK_WRITES_SHOWN), shown);
   const transports = deliveryTransports(config);
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
-  const worker = new DeliveryWorker({
-    store,
+  const retry = options.retry ?? defaultRetryPolicy;
+  const worker = new DeliveryWorker({ store: calls, clock, logger, metrics, mailer: transports.mailer, sms: transports.sms, retry, pollMs, worker: instance, leaseMs });
+  const codeSpool = new CodeSpool(config.dataDir);
+  const spool = new SpoolWorker({
+    spool: codeSpool,
+    store: calls,
+    mailer: transports.mailer,
+    sms: transports.sms,
     clock,
     logger,
     metrics,
-    mailer: transports.mailer,
-    sms: transports.sms,
-    retry: options.retry ?? defaultRetryPolicy,
+    retry,
     pollMs,
+    onStored: () => signals.publish('deliveries'),
   });
 
-  const whatsapp = createWebhookRuntime(config, { webhooks, clock, logger, metrics, pollMs }, options);
+  const whatsapp = createWebhookRuntime(config, { webhooks, signals, clock, logger, metrics, pollMs, instance, leaseMs }, options);
   const page = createOperatorPage({
-    store: stores.store,
+    calls: stores.calls,
     webhooks: stores.webhooks,
     sessionStore: stores.sessions,
     settings: summarizeSettings(config),
@@ -107,11 +136,15 @@ export function createService(config: Config, options: ServiceOptions): Service 
     logger,
     loginThrottle: options.loginThrottle,
   });
-  changes.on('change', () => page.changed());
+  const unsubscribe = [
+    signals.subscribe('deliveries', () => worker.kick()),
+    signals.subscribe('page', () => page.changed()),
+  ];
 
   const app = createApp({
-    store,
+    calls,
     webhooks,
+    ping: () => stores.ping(),
     logger,
     metrics,
     clock,
@@ -124,7 +157,9 @@ export function createService(config: Config, options: ServiceOptions): Service 
       maxListens: DEFAULT_MAX_LISTENS,
     },
     recipients: recipientsOf(config.notify),
-    onDeliveriesStored: () => worker.kick(),
+    onDeliveriesStored: () => signals.publish('deliveries'),
+    spool: codeSpool,
+    onSpooled: () => spool.kick(),
     missedCallDeadlineMs: options.missedCallDeadlineMs ?? 15 * 60_000,
     whatsapp: { verifyToken: config.whatsapp.verifyToken, intake: whatsapp.intake },
     forwardTargets: whatsapp.forwarder.targets,
@@ -138,9 +173,13 @@ export function createService(config: Config, options: ServiceOptions): Service 
   const service: Service = {
     app,
     listener,
-    store,
+    backend: stores.backend,
+    instance,
+    stores,
+    calls,
     webhooks,
     worker,
+    spool,
     dispatcher: whatsapp.dispatcher,
     forwarder: whatsapp.forwarder,
     pruner: whatsapp.pruner,
@@ -149,6 +188,7 @@ export function createService(config: Config, options: ServiceOptions): Service 
       if (started) return;
       started = true;
       worker.start();
+      spool.start();
       whatsapp.start();
     },
     async listen(port, host) {
@@ -167,9 +207,11 @@ export function createService(config: Config, options: ServiceOptions): Service 
       page.close();
       // In-flight requests finish (their POSTs are stored); no new connection is taken.
       await httpServer?.drain();
-      await Promise.all([worker.stop(), whatsapp.stop()]);
+      await Promise.all([worker.stop(), spool.stop(), whatsapp.stop()]);
+      for (const off of unsubscribe) off();
       transports.close();
-      await store.close();
+      // Stores handed in belong to the caller, who closes them.
+      if (!options.stores) await stores.close();
     },
   };
   return service;

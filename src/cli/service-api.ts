@@ -1,6 +1,6 @@
 import { whyFetchFailed } from '../http/fetch-failure';
-import type { CodeView } from '../store/store';
-import type { WebhookOverview } from '../store/webhook-store';
+import type { CodeView } from '../store/call-store';
+import type { WebhookOverview } from '../whatsapp/overview';
 import type { WhatsAppEvent } from '../whatsapp/event';
 
 /** The running service refused or could not be reached; `fix` says what to check. */

@@ -1,14 +1,15 @@
 import { BackgroundLoop } from '../background-loop';
+import { ClaimKeeper } from '../claim-keeper';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { DeliveryJob, Store } from '../store/store';
+import type { CallStore, DeliveryJob } from '../store/call-store';
 import { DeliveryError } from './delivery-error';
-import { emailFor, smsFor } from './messages';
+import { sendDelivery } from './send';
 import type { Clock, Mailer, SmsSender } from './ports';
 import type { RetryPolicy } from './retry-policy';
 
 export interface DeliveryWorkerDeps {
-  store: Store;
+  store: CallStore;
   mailer: Mailer;
   sms: SmsSender;
   clock: Clock;
@@ -17,18 +18,33 @@ export interface DeliveryWorkerDeps {
   retry: RetryPolicy;
   /** How often to look for due deliveries when nothing kicks the worker. */
   pollMs: number;
+  /** This instance, named on the deliveries it claims. */
+  worker: string;
+  /** How long a claim holds without renewal (see store/claims.ts). */
+  leaseMs: number;
 }
 
 /**
  * Sends what the store says is due, each (channel, recipient) on its own: a slow SMTP server never
- * holds back an SMS. Everything it knows comes from the store, so a restart picks up where a crash
- * stopped; a delivery in flight during a crash is sent again (at least once).
+ * holds back an SMS. Each delivery is claimed first, so of several instances only one sends it,
+ * and the claim is renewed while the send lasts. Everything it knows comes from the store, so a
+ * restart, or another instance once the claim's lease has passed, picks up where a crash stopped; a
+ * delivery in flight during a crash is sent again (at least once).
  */
 export class DeliveryWorker {
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly loop: BackgroundLoop;
+  private readonly claims: ClaimKeeper;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.claims = new ClaimKeeper({
+      worker: deps.worker,
+      leaseMs: deps.leaseMs,
+      clock: deps.clock,
+      logger: deps.logger,
+      name: 'deliveries',
+      renew: (ids, claim) => deps.store.renewDeliveryClaims(ids, claim),
+    });
     this.loop = new BackgroundLoop({
       name: 'delivery worker',
       logger: deps.logger,
@@ -41,6 +57,7 @@ export class DeliveryWorker {
   }
 
   start(): void {
+    this.claims.start();
     this.loop.start();
   }
 
@@ -62,21 +79,18 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     await this.loop.stop();
     await this.idle();
+    this.claims.stop();
   }
 
   private async startDue(): Promise<void> {
-    const { store, clock, logger } = this.deps;
-    let due: DeliveryJob[];
-    try {
-      // In-flight ones are left out of the query, so a hundred sends stuck on one channel never
-      // keep another channel's due deliveries from starting.
-      due = await store.dueDeliveries(clock.now(), 100, [...this.inFlight.keys()]);
-    } catch (error) {
-      logger.error({ err: messageOf(error) }, 'could not read due deliveries; will look again');
-      return;
-    }
+    // Claimed ones (in flight here or elsewhere) are left out, so a hundred sends stuck on one
+    // channel never keep another channel's due deliveries from starting. A failure rejects: the
+    // loop tries again, sooner when the store's trouble is transient.
+    const due: DeliveryJob[] = await this.deps.store.claimDueDeliveries(this.claims.claim(), 100);
+    const { logger } = this.deps;
     for (const job of due) {
       if (this.inFlight.has(job.id)) continue;
+      this.claims.hold(job.id);
       const attempt = this.attempt(job)
         .catch((error: unknown) => {
           // The send happened (or not) but its outcome could not be stored: the delivery stays
@@ -84,6 +98,8 @@ export class DeliveryWorker {
           logger.error({ delivery: job.id, err: messageOf(error) }, 'could not record a delivery attempt');
         })
         .finally(() => {
+          // An outcome that could not be stored leaves the claim to run out: tried again then.
+          this.claims.drop(job.id);
           this.inFlight.delete(job.id);
           this.kick();
         });
@@ -94,9 +110,9 @@ export class DeliveryWorker {
   private async untilNextDue(): Promise<number | null> {
     let next: Date | null;
     try {
-      next = await this.deps.store.nextDueAt();
+      next = await this.deps.store.nextDeliveryDueAt();
     } catch {
-      return null; // the store is away; startDue() has logged it, look again at the next poll
+      return null; // the store is away: look again at the next poll
     }
     const wait = next ? next.getTime() - this.deps.clock.now().getTime() : Infinity;
     // Due now means in flight (tick just started everything due); its end kicks us again.
@@ -107,8 +123,7 @@ export class DeliveryWorker {
     const { store, clock, logger, metrics, retry } = this.deps;
     const log = logger.child({ delivery: job.id, kind: job.kind, channel: job.channel, callSid: job.call.callSid });
     try {
-      if (job.channel === 'email') await this.deps.mailer.send(emailFor(job));
-      else await this.deps.sms.send(smsFor(job));
+      await sendDelivery(job, this.deps);
       await store.markDeliverySent(job.id, clock.now());
       metrics.deliveryAttempted(job.channel, 'sent');
       log.info({ attempts: job.attempts + 1 }, 'delivered');

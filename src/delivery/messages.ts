@@ -1,4 +1,4 @@
-import type { DeliveryJob } from '../store/store';
+import type { DeliveryJob } from '../store/call-store';
 import type { OutgoingEmail, OutgoingSms } from './ports';
 
 const SOURCE_WORDS = { dtmf: 'keyed in', speech: 'spoken on the call', transcription: "in the call's transcript" };

@@ -12,7 +12,7 @@ import { simulateTwilioCall, type CallStep } from '../embedded/simulated-twilio-
 import { createLogger } from '../observability/logger';
 import { createService } from '../service';
 import { extractCode } from '../voice/extract-code';
-import type { CodeView } from '../store/store';
+import type { CodeView } from '../store/call-store';
 import type { WhatsAppEvent } from '../whatsapp/event';
 import { signPayload } from '../whatsapp/sign';
 
@@ -35,7 +35,7 @@ async function demo(): Promise<boolean> {
   const receiver = await startEventReceiver();
   const { config, service, url } = await onFreePort(async (port) => {
     const config = demoConfig({ port, dataDir, account, smtpUrl: smtp.url, twilioApiUrl: twilioApi.url, forwardUrl: receiver.url });
-    const service = createService(config, { logger: createLogger({ level: config.logLevel }) });
+    const service = await createService(config, { logger: createLogger({ level: config.logLevel }) });
     try {
       return { config, service, ...(await service.listen(port, '127.0.0.1')) };
     } catch (error) {

@@ -1,12 +1,13 @@
 import { Router, type Request } from 'express';
 import type { OperatorPage } from '../page/operator-page';
-import type { Store } from '../store/store';
+import type { CallStore } from '../store/call-store';
 import type { WebhookStore } from '../store/webhook-store';
 import { requireAdmin } from './admin-auth';
+import { readWebhookOverview } from '../whatsapp/overview';
 import { BadRequestError } from './errors';
 
 export interface ApiDeps {
-  store: Store;
+  calls: CallStore;
   webhooks: WebhookStore;
   /** The forwarding targets, for the backlog of each. */
   forwardTargets: string[];
@@ -27,10 +28,10 @@ export function apiRoutes(deps: ApiDeps): Router {
     next();
   });
   router.get('/codes', async (req, res) => {
-    res.json({ codes: await deps.store.listCodes(limitOf(req)) });
+    res.json({ codes: await deps.calls.listCodes(limitOf(req)) });
   });
   router.get('/webhook', async (_req, res) => {
-    res.json(await deps.webhooks.overview(deps.forwardTargets, 20));
+    res.json(await readWebhookOverview(deps.webhooks, deps.forwardTargets, 20));
   });
   router.get('/live', deps.page.live);
   router.get('/events', async (req, res) => {

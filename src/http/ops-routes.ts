@@ -1,17 +1,16 @@
 import { Router } from 'express';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Store } from '../store/store';
 
 /** Liveness, readiness and Prometheus metrics: unauthenticated, and holding no secret. */
-export function opsRoutes(deps: { store: Store; metrics: Metrics; logger: Logger }): Router {
+export function opsRoutes(deps: { ping: () => Promise<void>; metrics: Metrics; logger: Logger }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     try {
-      await deps.store.ping();
+      await deps.ping();
       res.json({ status: 'ready' });
     } catch (error) {
       deps.logger.error({ err: error }, 'readiness check: the store does not answer');

@@ -1,5 +1,5 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Channel, CodeSource } from '../store/store';
+import type { Channel, CodeSource } from '../store/call-store';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
 /** What became of a webhook POST: stored, refused (signature), too large, or not stored (store error). */

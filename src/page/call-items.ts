@@ -1,5 +1,5 @@
 import { REHEARSAL_CALLER } from '../meta/onboarding';
-import type { CallView, CodeSource, DeliveryView } from '../store/store';
+import type { CallView, CodeSource, DeliveryView } from '../store/call-store';
 import type { CallItem, CallWithoutCode, CodeItem, ItemState } from './checklist';
 import type { PageSnapshot } from './page-snapshot';
 

@@ -1,5 +1,5 @@
-import type { CallView, CodeView } from '../store/store';
-import type { FailureView, ForwardingView, WebhookOverview } from '../store/webhook-store';
+import type { CallView, CodeView } from '../store/call-store';
+import type { FailureView, ForwardingView, WebhookOverview } from '../whatsapp/overview';
 import { WEBHOOK_PATH } from '../whatsapp/routes';
 import { callItem, codeItem } from './call-items';
 import { maskedTarget } from './masked-target';

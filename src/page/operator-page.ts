@@ -3,7 +3,7 @@ import type { Clock } from '../delivery/ports';
 import { TooManyRequestsError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import type { SessionStore } from '../store/session-store';
-import type { Store } from '../store/store';
+import type { CallStore } from '../store/call-store';
 import type { WebhookStore } from '../store/webhook-store';
 import { AdminSessions } from './admin-sessions';
 import { buildChecklist } from './checklist';
@@ -17,7 +17,7 @@ import { renderDashboard } from './render-page';
 import type { SettingsSummary } from './settings-summary';
 
 export interface OperatorPageDeps {
-  store: Store;
+  calls: CallStore;
   webhooks: WebhookStore;
   sessionStore: SessionStore;
   settings: SettingsSummary;
@@ -50,7 +50,7 @@ export interface OperatorPage {
  * Which store methods change what the page shows. A `Record` over every method, so a method
  * added to a store must be placed here before the code compiles.
  */
-export const STORE_WRITES_SHOWN: Record<keyof Store, boolean> = {
+export const CALL_WRITES_SHOWN: Record<keyof CallStore, boolean> = {
   recordCall: true,
   addHeard: true,
   setRecordingUrl: true,
@@ -62,28 +62,28 @@ export const STORE_WRITES_SHOWN: Record<keyof Store, boolean> = {
   markDeliveryRetry: true,
   markDeliveryFailed: true,
   callState: false,
-  dueDeliveries: false,
-  nextDueAt: false,
+  claimDueDeliveries: false,
+  renewDeliveryClaims: false,
+  nextDeliveryDueAt: false,
   listCodes: false,
   latestCall: false,
-  ping: false,
-  close: false,
 };
 
 export const WEBHOOK_WRITES_SHOWN: Record<keyof WebhookStore, boolean> = {
   appendToInbox: true,
-  recordDispatch: true,
+  dispatchInbox: true,
   markForwardSent: true,
   markForwardRetry: true,
   markForwardRejected: true,
   recordVerification: true,
   prune: true,
-  pendingInbox: false,
-  forwardHeads: false,
-  nextInLane: false,
+  claimForwardHeads: false,
+  claimNextInLane: false,
+  renewForwardClaims: false,
+  releaseForwardClaim: false,
   pendingTargets: false,
   nextForwardDueAt: false,
-  overview: false,
+  webhookFacts: false,
   latestEvents: false,
 };
 

@@ -1,5 +1,6 @@
-import type { CallView, CodeView, Store } from '../store/store';
-import type { WebhookOverview, WebhookStore } from '../store/webhook-store';
+import type { CallStore, CallView, CodeView } from '../store/call-store';
+import type { WebhookStore } from '../store/webhook-store';
+import { readWebhookOverview, type WebhookOverview } from '../whatsapp/overview';
 import type { SettingsSummary } from './settings-summary';
 
 /** Everything the operator page shows, read from the stores in one go. */
@@ -11,8 +12,8 @@ export interface PageSnapshot {
 }
 
 export interface SnapshotSources {
-  store: Pick<Store, 'latestCall' | 'listCodes'>;
-  webhooks: Pick<WebhookStore, 'overview'>;
+  calls: Pick<CallStore, 'latestCall' | 'listCodes'>;
+  webhooks: Pick<WebhookStore, 'webhookFacts'>;
   settings: SettingsSummary;
   /** Where events are forwarded, for the backlog of each. */
   forwardTargets: string[];
@@ -23,9 +24,9 @@ export const FAILURES_SHOWN = 5;
 
 export async function readSnapshot(sources: SnapshotSources): Promise<PageSnapshot> {
   const [latestCall, codes, webhook] = await Promise.all([
-    sources.store.latestCall(),
-    sources.store.listCodes(1),
-    sources.webhooks.overview(sources.forwardTargets, FAILURES_SHOWN),
+    sources.calls.latestCall(),
+    sources.calls.listCodes(1),
+    readWebhookOverview(sources.webhooks, sources.forwardTargets, FAILURES_SHOWN),
   ]);
   return { settings: sources.settings, latestCall, latestCode: codes[0] ?? null, webhook };
 }

@@ -1,4 +1,4 @@
-import type { DeliveryView } from '../store/store';
+import type { DeliveryView } from '../store/call-store';
 import type { CallItem, CallWithoutCode, CodeItem, ConfigurationItem, EventsItem, FailuresItem, ForwardingItem, WebhookItem } from './checklist';
 import { html, type SafeHtml } from './html';
 import { timeAgo } from './time-ago';

@@ -1,5 +1,6 @@
-import type { ExplainedError } from '../whatsapp/explain-error';
 import type { EventKind, WhatsAppEvent } from '../whatsapp/event';
+import type { StatusMark } from '../whatsapp/status-order';
+import type { Claim } from './claims';
 
 /** Which secret an intake's signature matched; `unchecked` only where checks were turned off. */
 export type SignedWith = 'current' | 'previous' | 'unchecked';
@@ -24,11 +25,66 @@ export interface InboxItem {
 /** What dispatch made of one stored POST: its events, or why it has none. */
 export type DispatchOutcome = { inboxId: number; events: WhatsAppEvent[] } | { inboxId: number; problem: string };
 
-export interface DispatchSummary {
-  /** Events seen for the first time, as stored (statuses know whether they were superseded). */
+/** What is already stored that a dispatch decision depends on, read in the dispatch's transaction. */
+export interface KnownState {
+  /** The event keys (of those asked about) already stored. */
+  keys: Set<string>;
+  /** The latest status stored for each message asked about. */
+  statuses: Map<string, StatusMark>;
+}
+
+/** A new event as it is stored, with the forward owed to each target. */
+export interface PlannedEvent {
+  key: string;
+  inboxId: number;
+  kind: EventKind;
+  type: string;
+  phoneNumberId: string | null;
+  /** It carries errors (a failed status, a value error, ...): listed among the failures. */
+  failed: boolean;
+  receivedAt: Date;
+  /** The normalised event as JSON: the body every target receives, byte for byte. */
+  body: string;
+  /** Order is kept per lane: the phone number id, or the WABA id for fields without one. */
+  lane: string;
+  targets: string[];
+}
+
+/** What one dispatch records, decided by the domain (`planDispatch`); the store only persists it. */
+export interface DispatchPlan {
+  /** When the dispatch happened. */
+  at: Date;
+  posts: Array<
+    { inboxId: number; state: 'dispatched'; events: number; duplicates: number } | { inboxId: number; state: 'invalid'; problem: string }
+  >;
+  /** New events, in arrival order. */
+  events: PlannedEvent[];
+  /** Each message's latest status after this dispatch, where it moved. */
+  statuses: Array<{ messageId: string } & StatusMark>;
+  /** Running totals to add to. */
+  counters: Array<{ name: string; by: number }>;
+  /** Single values to set (the time of the last new event). */
+  marks: Array<{ name: string; value: number }>;
+  /** The new events as every sink receives them (statuses know whether they were superseded). */
   created: WhatsAppEvent[];
   duplicates: number;
   invalid: number;
+}
+
+/** The domain's part of a dispatch, called by the store inside its transaction (both pure and synchronous). */
+export interface InboxDispatch {
+  /** What each stored POST holds. */
+  read(items: InboxItem[]): DispatchOutcome[];
+  /** Which keys and message ids `plan` needs to know about. */
+  lookups(outcomes: DispatchOutcome[]): { keys: string[]; messageIds: string[] };
+  plan(outcomes: DispatchOutcome[], known: KnownState): DispatchPlan;
+}
+
+/** One dispatch: how many stored POSTs it took (0: none was waiting), and what it recorded. */
+export interface DispatchResult {
+  posts: number;
+  outcomes: DispatchOutcome[];
+  plan: DispatchPlan | null;
 }
 
 /** One event due to go to one target. `body` is the stored JSON, sent byte for byte on every attempt. */
@@ -43,49 +99,24 @@ export interface ForwardJob {
   createdAt: Date;
 }
 
-export interface ForwardingView {
+/** A target's queue as stored: the domain names and counts it (`buildOverview`). */
+export interface TargetQueue {
   target: string;
-  /** False for a target no longer in FORWARD_URL that is still owed events. */
-  configured: boolean;
   backlog: number;
-  oldestPendingAt: string | null;
-  sent: number;
-  rejected: number;
-  expired: number;
+  oldestPendingAt: Date | null;
   lastError: string | null;
 }
 
-export interface FailureView {
-  eventId: string;
-  kind: string;
-  type: string;
-  phoneNumberId: string | null;
-  receivedAt: string;
-  errors: ExplainedError[];
-}
-
-export interface WebhookOverview {
-  lastVerifiedAt: string | null;
-  /** When the latest new event was dispatched (redeliveries do not count). */
-  lastEventAt: string | null;
-  counts: {
-    /** Authentic POSTs stored. */
-    stored: number;
-    /** Stored POSTs dispatched into events. */
-    dispatched: number;
-    /** Stored POSTs that were not a payload we know (kept, flagged, acknowledged). */
-    invalid: number;
-    /** Stored POSTs waiting for dispatch. */
-    pending: number;
-    /** Distinct events. */
-    events: number;
-    /** Events seen again (Meta's redeliveries). */
-    duplicates: number;
-    /** Distinct events of each kind (counted from the release that added them). */
-    byKind: Record<EventKind, number>;
-  };
-  forwarding: ForwardingView[];
-  failures: FailureView[];
+/** What the webhook's overview is made of, as stored. */
+export interface WebhookFacts {
+  /** Running totals and single values by name (see whatsapp/webhook-counters.ts). */
+  counters: Map<string, number>;
+  /** Stored POSTs waiting for dispatch. */
+  pendingPosts: number;
+  /** The queues of `targets` and of any other target still owed events. */
+  queues: TargetQueue[];
+  /** The latest events that carry errors, newest first. */
+  failures: WhatsAppEvent[];
 }
 
 export interface PruneCounts {
@@ -98,39 +129,63 @@ export interface PruneCounts {
 
 /**
  * The webhook's durable state: the inbox of raw POSTs, the deduplicated events, and what is owed
- * to each forwarding target. Asynchronous like `Store`, so a server database can implement it.
+ * to each forwarding target.
+ *
+ * Concurrency: any number of instances may call any method at once.
+ * - Intake: `appendToInbox` from every instance; each POST is its own row.
+ * - Dispatch: one `dispatchInbox` runs at a time across all instances (the others wait their turn),
+ *   so events and their forwards are recorded in the order their POSTs were stored. A redelivery
+ *   stored by another instance is a duplicate by the unique event key.
+ * - Forwarding: a lane (one target, one phone number id) is worked by one instance at a time
+ *   through a claim on its head, the only forward of the lane that may be sent. A lane's next
+ *   forward becomes its head only once the one before is finished, so each lane goes out in order.
+ * - Pruning: one instance at a time; the others skip.
  */
 export interface WebhookStore {
   /** Stores authentic POSTs in one transaction; durable (synced) when it resolves. */
   appendToInbox(records: InboxRecord[]): Promise<void>;
-  /** Stored POSTs not yet dispatched, oldest first. */
-  pendingInbox(limit: number): Promise<InboxItem[]>;
   /**
-   * In one transaction: marks each POST dispatched (or invalid), stores each event not seen
-   * before with one forward per target, and moves each message's latest status forward only.
+   * Takes the oldest stored POSTs not yet dispatched (at most `limit`), asks `dispatch` what they
+   * hold and what to record, and records it, in one transaction. May skip the sync: it is redone
+   * from the inbox after a power cut, and events are deduplicated.
    */
-  recordDispatch(outcomes: DispatchOutcome[], targets: string[], now: Date): Promise<DispatchSummary>;
+  dispatchInbox(limit: number, dispatch: InboxDispatch): Promise<DispatchResult>;
 
-  /** For each (target, lane) of `targets`, its oldest pending forward, when due at `now`. */
-  forwardHeads(targets: string[], now: Date): Promise<ForwardJob[]>;
-  /** The oldest pending forward of one lane of one target, when due at `now`. */
-  nextInLane(target: string, lane: string, now: Date): Promise<ForwardJob | null>;
-  markForwardSent(id: number, at: Date): Promise<void>;
+  /**
+   * Claims the head of each lane of `targets` that is due at `claim.now` and held by no live claim,
+   * up to `limit`, oldest first. May skip the sync.
+   */
+  claimForwardHeads(targets: string[], claim: Claim, limit: number): Promise<ForwardJob[]>;
+  /** Claims the head of one lane, when it is due and held by no live claim. May skip the sync. */
+  claimNextInLane(target: string, lane: string, claim: Claim): Promise<ForwardJob | null>;
+  /** Extends the claims `claim.worker` holds on the forwards `ids` to `claim.until`. May skip the sync. */
+  renewForwardClaims(ids: number[], claim: Claim): Promise<void>;
+  /** Gives up a claim without an attempt (the service is stopping): the forward is due again at once. */
+  releaseForwardClaim(id: number, worker: string): Promise<void>;
+  /**
+   * The target took the event: its lane moves on, `counter` is counted once however often this is
+   * called. May skip the sync: after a power cut the event is sent again (at least once).
+   */
+  markForwardSent(id: number, at: Date, counter: string): Promise<void>;
+  /** A failed attempt: tried again at `nextAttemptAt`, the lane waits. May skip the sync. */
   markForwardRetry(id: number, error: string, nextAttemptAt: Date): Promise<void>;
-  /** The target refused the event for good: recorded, and the lane moves on. */
-  markForwardRejected(id: number, error: string): Promise<void>;
+  /** The target refused the event for good: recorded, counted once, and the lane moves on. May skip the sync. */
+  markForwardRejected(id: number, error: string, counter: string): Promise<void>;
   /** Every target that has forwards pending, configured or not. */
   pendingTargets(): Promise<string[]>;
-  /** When the next forward head is due, if any. */
+  /** When a lane head of `targets` can next be claimed (due, and no live claim on it), if any. */
   nextForwardDueAt(targets: string[]): Promise<Date | null>;
 
+  /** Notes that Meta checked the callback URL. */
   recordVerification(at: Date): Promise<void>;
-  overview(targets: string[], failureLimit: number): Promise<WebhookOverview>;
+  /** What the overview is made of: counters, the pending POSTs, each target's queue, the latest failures. */
+  webhookFacts(targets: string[], failureLimit: number): Promise<WebhookFacts>;
   latestEvents(limit: number): Promise<WhatsAppEvent[]>;
   /**
    * Deletes a bounded batch of what was received before `before`: dispatched POSTs, events (and with
    * them their dedupe keys and forwards), message statuses. Forwards still pending for those events
-   * are counted as expired first.
+   * are counted first, per target, under the name `expiredCounter(target)` gives. While another
+   * instance prunes, it deletes nothing and says `done`.
    */
-  prune(before: Date): Promise<PruneCounts>;
+  prune(before: Date, expiredCounter: (target: string) => string): Promise<PruneCounts>;
 }

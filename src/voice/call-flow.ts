@@ -1,13 +1,19 @@
 import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { CallInfo, CodeSource, Recipient, Store } from '../store/store';
+import type { CallInfo, CallStore, CodeSource, Recipient } from '../store/call-store';
+import { StoreError } from '../store/store-error';
+import type { CodeSpool } from './code-spool';
 import { explainCodeExtraction } from './extract-code';
 import type { TwilioCallParams } from './twilio-params';
 import { goodbyeTwiml, hangupTwiml, listenTwiml, recordTwiml, type CallPlan } from './twiml';
 
 export interface CallFlowDeps {
-  store: Store;
+  store: CallStore;
+  /** Where a code goes when the store will not take it. */
+  spool: Pick<CodeSpool, 'keep'>;
+  /** A code went to the spool: deliver it from there now. */
+  onSpooled: () => void;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -30,6 +36,10 @@ export interface CallFlowDeps {
  * (recording link, what was heard) at a deadline, and a code captured at any point cancels it.
  * The notice goes out early when the call ends before the fallback recording, or when the
  * recording's transcript holds no code either.
+ *
+ * The call goes on when the store fails (the database restarting, say): what cannot be recorded
+ * is logged and left out, Twilio still gets the TwiML to listen, and a code heard meanwhile goes
+ * to the local spool, to be delivered from there and stored once the database is back.
  */
 export class CallFlow {
   constructor(private readonly deps: CallFlowDeps) {}
@@ -40,14 +50,15 @@ export class CallFlow {
     // A doctor's probe gets the very TwiML a call gets, and no record or missed-call notice.
     if (params.WaOnboardProbe) return listenTwiml(plan, listen);
     const now = clock.now();
-    await store.recordCall(callOf(params), now);
+    await this.tolerate('record the call', params, () => store.recordCall(callOf(params), now));
     if (listen === 1) {
-      await store.scheduleMissedCallNotice(params.CallSid, recipients, new Date(now.getTime() + this.deps.missedCallDeadlineMs), now);
+      const dueAt = new Date(now.getTime() + this.deps.missedCallDeadlineMs);
+      await this.tolerate('schedule the missed-call notice', params, () => store.scheduleMissedCallNotice(params.CallSid, recipients, dueAt, now));
       this.deps.metrics.callAnswered();
       this.deps.logger.info({ callSid: params.CallSid, from: params.From }, 'answered a call; listening for the code');
     }
     // The last try's document ends in the recording: from here on a transcript is coming.
-    if (listen >= plan.maxListens) await store.markFallback(params.CallSid, now);
+    if (listen >= plan.maxListens) await this.tolerate('note the fallback', params, () => store.markFallback(params.CallSid, now));
     return listenTwiml(plan, listen);
   }
 
@@ -59,15 +70,13 @@ export class CallFlow {
     this.deps.logger.info({ callSid: params.CallSid, listen }, 'no full code heard in this try');
     const { plan, store, clock } = this.deps;
     if (listen < plan.maxListens) return listenTwiml(plan, listen + 1);
-    await store.markFallback(params.CallSid, clock.now());
+    await this.tolerate('note the fallback', params, () => store.markFallback(params.CallSid, clock.now()));
     return recordTwiml(plan);
   }
 
   /** `POST /twilio/recording`: the fallback recording ended (its action and status callback). */
   async recorded(params: TwilioCallParams): Promise<string> {
-    const { store, clock } = this.deps;
-    await store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
+    await this.keepRecording(params, { replace: false });
     return hangupTwiml();
   }
 
@@ -77,18 +86,14 @@ export class CallFlow {
    * the team hears of it now.
    */
   async callRecorded(params: TwilioCallParams): Promise<void> {
-    const { store, clock } = this.deps;
-    await store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: true });
-    const state = await store.callState(params.CallSid);
-    if (!state.hasCode && !state.fallback) await this.noCode(params, 'the call ended before the fallback recording');
+    await this.keepRecording(params, { replace: true });
+    const state = await this.tolerate('read the call', params, () => this.deps.store.callState(params.CallSid));
+    if (state && !state.hasCode && !state.fallback) await this.noCode(params, 'the call ended before the fallback recording');
   }
 
   /** `POST /twilio/transcription`: the fallback recording's transcript, our last chance at the code. */
   async transcribed(params: TwilioCallParams): Promise<void> {
-    const { store, clock } = this.deps;
-    await store.recordCall(callOf(params), clock.now());
-    if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, { replace: false });
+    await this.keepRecording(params, { replace: false });
     const completed = params.TranscriptionStatus === undefined || params.TranscriptionStatus === 'completed';
     if (completed && (await this.capture(params, params.TranscriptionText, 'transcription'))) return;
     await this.noCode(params, `no code in the transcript (${params.TranscriptionStatus ?? 'no status'})`);
@@ -99,10 +104,35 @@ export class CallFlow {
     const { store, clock, recipients } = this.deps;
     const now = clock.now();
     // Scheduling is a no-op when answer() already did; it covers a call answered before a restart.
-    await store.scheduleMissedCallNotice(params.CallSid, recipients, now, now);
-    await store.releaseMissedCallNotice(params.CallSid, now);
+    await this.tolerate('send the missed-call notice', params, async () => {
+      await store.scheduleMissedCallNotice(params.CallSid, recipients, now, now);
+      await store.releaseMissedCallNotice(params.CallSid, now);
+    });
     this.deps.logger.warn({ callSid: params.CallSid, reason }, 'no code heard; sending the recording link');
     this.deps.onDeliveriesStored();
+  }
+
+  /** Keeps the call and its recording link, if the store answers. */
+  private async keepRecording(params: TwilioCallParams, options: { replace: boolean }): Promise<void> {
+    const { store, clock } = this.deps;
+    await this.tolerate('keep the recording', params, async () => {
+      await store.recordCall(callOf(params), clock.now());
+      if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, options);
+    });
+  }
+
+  /**
+   * Runs a write the call can go on without: when the store fails, the failure is logged and the
+   * call goes on (undefined is returned). Anything but a store failure is a bug, and thrown.
+   */
+  private async tolerate<T>(what: string, params: TwilioCallParams, write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.deps.logger.warn({ callSid: params.CallSid, err: error.message }, `the store is unavailable: could not ${what}; the call goes on`);
+      return undefined;
+    }
   }
 
   /** Stores the code heard in `text`, if there is a full one. True when there was. */
@@ -112,11 +142,24 @@ export class CallFlow {
     if (!code) {
       // The reason ("no run of exactly 6 digits", "ambiguous: 2 different codes") holds no digits.
       logger.info({ callSid: params.CallSid, source, reason: 'reason' in why ? why.reason : undefined }, 'no code in what was heard');
-      if (text?.trim()) await store.addHeard(params.CallSid, text.trim());
+      const heard = text?.trim();
+      if (heard) await this.tolerate('keep what was heard', params, () => store.addHeard(params.CallSid, heard));
       return false;
     }
     const now = clock.now();
-    const { created } = await store.captureCode({ call: callOf(params), code, source, receivedAt: now }, recipients, now);
+    const captured = { call: callOf(params), code, source, receivedAt: now };
+    let created: boolean;
+    try {
+      ({ created } = await store.captureCode(captured, recipients, now));
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      // The code must not be lost: kept on local disk, delivered from there, stored later.
+      await this.deps.spool.keep(captured, recipients);
+      logger.warn({ callSid: params.CallSid, source, err: error.message }, 'the store is unavailable: the code is spooled on local disk and delivered from there');
+      metrics.codeCaptured(source);
+      this.deps.onSpooled();
+      return true;
+    }
     if (created) {
       metrics.codeCaptured(source);
       logger.info({ callSid: params.CallSid, source, recipients: recipients.length }, 'code captured');

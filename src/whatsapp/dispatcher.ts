@@ -3,6 +3,7 @@ import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { DispatchOutcome, InboxItem, WebhookStore } from '../store/webhook-store';
+import { dispatchLookups, planDispatch } from './dispatch-plan';
 import type { WhatsAppEvent } from './event';
 import { normalizePayload } from './normalize';
 
@@ -29,9 +30,10 @@ export interface DispatcherDeps {
 }
 
 /**
- * Turns stored POSTs into events, in arrival order: every entry, change and item, deduplicated by
- * the store. Works only from what was stored, so after a crash it picks up the POSTs that were
- * acknowledged but not yet dispatched.
+ * Turns stored POSTs into events, in arrival order: every entry, change and item, deduplicated
+ * (`planDispatch`). Works only from what was stored, so after a crash it picks up the POSTs that
+ * were acknowledged but not yet dispatched; on a shared database the instances take turns, one
+ * batch at a time, so the order holds across them.
  */
 export class WebhookDispatcher {
   private readonly loop: BackgroundLoop;
@@ -68,13 +70,16 @@ export class WebhookDispatcher {
     while (!this.stopping) {
       const started = Date.now();
       const full = this.deps.batchSize ?? 100;
-      const items = await webhooks.pendingInbox(this.intakeBusy() ? Math.min(BATCH_DURING_BURST, full) : full);
-      if (items.length === 0) return null;
-      const outcomes = this.outcomesOf(items);
-      const summary = await webhooks.recordDispatch(outcomes, targets, clock.now());
-      metrics.eventsDispatched({ created: summary.created.length, duplicates: summary.duplicates, invalidPosts: summary.invalid });
-      this.report(outcomes, summary.created, summary.duplicates);
-      if (summary.created.length > 0) this.deps.onEvents();
+      const result = await webhooks.dispatchInbox(this.intakeBusy() ? Math.min(BATCH_DURING_BURST, full) : full, {
+        read: (items) => this.outcomesOf(items),
+        lookups: dispatchLookups,
+        plan: (outcomes, known) => planDispatch(outcomes, known, targets, clock.now()),
+      });
+      if (result.posts === 0 || !result.plan) return null;
+      const { plan } = result;
+      metrics.eventsDispatched({ created: plan.created.length, duplicates: plan.duplicates, invalidPosts: plan.invalid });
+      this.report(result.outcomes, plan.created, plan.duplicates);
+      if (plan.created.length > 0) this.deps.onEvents();
       await this.yieldToIntake(Date.now() - started);
     }
     return null;

@@ -1,9 +1,14 @@
 import { BackgroundLoop } from '../background-loop';
+import { ClaimKeeper } from '../claim-keeper';
 import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ForwardJob, WebhookStore } from '../store/webhook-store';
-import { ForwardError, type Sink } from './sinks';
+import { displayTarget, ForwardError, type Sink } from './sinks';
+import { forwardOutcome } from './webhook-counters';
+
+/** Lane heads claimed per pass: more lanes than this wait for the next pass (a lane's end kicks one). */
+const HEADS_PER_PASS = 500;
 
 export interface ForwarderDeps {
   webhooks: WebhookStore;
@@ -14,25 +19,36 @@ export interface ForwarderDeps {
   /** Delay before the next attempt after `attempt` failed ones. */
   backoffMs: (attempt: number) => number;
   pollMs: number;
+  /** This instance, named on the lanes it claims. */
+  worker: string;
+  /** How long a claim holds without renewal (see store/claims.ts). */
+  leaseMs: number;
 }
 
 /**
  * Sends every stored event to every sink, at least once, in arrival order per lane (a phone
- * number): each lane of each sink has one event in flight at a time, and a failed event holds
- * its lane until it goes through (retried with backoff, across restarts) or is refused for good.
- * Lanes and sinks never wait on one another.
+ * number): each lane of each sink has one event in flight at a time, across all instances (the
+ * lane's head is claimed), and a failed event holds its lane until it goes through (retried with
+ * backoff, across restarts) or is refused for good. Lanes and sinks never wait on one another.
  */
 export class Forwarder {
   private readonly loop: BackgroundLoop;
   private readonly sinks: Map<string, Sink>;
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
-  /** Lanes whose outcome could not be stored, and until when they wait. */
-  private readonly resting = new Map<string, number>();
+  private readonly claims: ClaimKeeper;
   private orphansChecked = false;
 
   constructor(private readonly deps: ForwarderDeps) {
     this.sinks = new Map(deps.sinks.map((s) => [s.target, s]));
+    this.claims = new ClaimKeeper({
+      worker: deps.worker,
+      leaseMs: deps.leaseMs,
+      clock: deps.clock,
+      logger: deps.logger,
+      name: 'forwards',
+      renew: (ids, claim) => deps.webhooks.renewForwardClaims(ids, claim),
+    });
     this.loop = new BackgroundLoop({ name: 'forwarding', logger: deps.logger, pollMs: deps.pollMs, pass: () => this.pass() });
   }
 
@@ -41,7 +57,9 @@ export class Forwarder {
   }
 
   start(): void {
-    if (this.sinks.size > 0) this.loop.start();
+    if (this.sinks.size === 0) return;
+    this.claims.start();
+    this.loop.start();
   }
 
   kick(): void {
@@ -58,31 +76,34 @@ export class Forwarder {
     await this.loop.stop();
     this.stopping.abort();
     await this.idle();
+    this.claims.stop();
   }
 
   private async pass(): Promise<number | null> {
     const { webhooks, clock } = this.deps;
     if (!this.orphansChecked) await this.warnOfOrphans();
-    const heads = await webhooks.forwardHeads(this.targets, clock.now());
+    // Lanes in flight here are claimed, so they are not handed out again; nor are other instances'.
+    const heads = await webhooks.claimForwardHeads(this.targets, this.claims.claim(), HEADS_PER_PASS);
     for (const head of heads) {
       const lane = `${head.target}\n${head.lane}`;
-      if (this.lanes.has(lane) || (this.resting.get(lane) ?? 0) > Date.now()) continue;
-      const run = this.runLane(head)
+      // A lane whose last run is still ending (its claim already released) runs again after it.
+      const run: Promise<void> = (this.lanes.get(lane) ?? Promise.resolve())
+        .then(() => this.runLane(head))
         .catch((error: unknown) => {
-          // The outcome could not be stored: the forward stays pending. The lane rests for a poll,
-          // so a full disk does not turn into a storm of copies sent to the target.
-          this.resting.set(lane, Date.now() + this.deps.pollMs);
-          this.deps.logger.error({ target: head.target, err: String(error) }, 'could not record a forward; the lane waits a poll');
+          // The outcome could not be stored: the forward stays pending, and its claim runs out
+          // (a lease) before anyone sends it again, so a full disk does not turn into a storm of
+          // copies sent to the target.
+          this.deps.logger.error({ target: displayTarget(head.target), err: String(error) }, 'could not record a forward; the lane waits for its claim to run out');
         })
         .finally(() => {
-          this.lanes.delete(lane);
+          if (this.lanes.get(lane) === run) this.lanes.delete(lane);
           this.kick();
         });
       this.lanes.set(lane, run);
     }
     const next = await webhooks.nextForwardDueAt(this.targets);
     const wait = next ? next.getTime() - clock.now().getTime() : Infinity;
-    // Due now means in flight or resting: a lane's end kicks the loop. Otherwise sleep until due.
+    // Due now means in flight: a lane's end kicks the loop. Otherwise sleep until due (or a claim runs out).
     return wait <= 0 || wait === Infinity ? null : wait;
   }
 
@@ -92,7 +113,7 @@ export class Forwarder {
     const orphaned = (await this.deps.webhooks.pendingTargets()).filter((t) => !this.sinks.has(t));
     for (const target of orphaned) {
       this.deps.logger.warn(
-        { target },
+        { target: displayTarget(target) },
         'events are still owed to a target that is no longer configured: add it back to FORWARD_URL to send them',
       );
     }
@@ -102,10 +123,16 @@ export class Forwarder {
   private async runLane(first: ForwardJob): Promise<void> {
     let job: ForwardJob | null = first;
     while (job && !this.stopping.signal.aborted) {
-      const done = await this.attempt(job);
-      if (!done) return;
-      job = await this.deps.webhooks.nextInLane(job.target, job.lane, this.deps.clock.now());
+      this.claims.hold(job.id);
+      try {
+        if (!(await this.attempt(job))) return;
+      } finally {
+        this.claims.drop(job.id);
+      }
+      job = await this.deps.webhooks.claimNextInLane(job.target, job.lane, this.claims.claim());
     }
+    // Stopping with a claim in hand: give it up, so the next start (or another instance) sends it at once.
+    if (job) await this.deps.webhooks.releaseForwardClaim(job.id, this.claims.worker);
   }
 
   /** True when the lane may move on (sent, or refused for good). Store errors reject. */
@@ -119,14 +146,15 @@ export class Forwarder {
     } catch (error) {
       if (this.stopping.signal.aborted) {
         // Not the target's fault: the event stays owed as it was, and goes out after the restart.
-        logger.info({ target, event: job.eventId }, 'a forward was cut short by the stop; it goes out again after the restart');
+        logger.info({ target: displayTarget(target), event: job.eventId }, 'a forward was cut short by the stop; it goes out again after the restart');
+        await webhooks.releaseForwardClaim(job.id, this.claims.worker);
         return false;
       }
       return this.failed(job, error instanceof ForwardError ? error : new ForwardError(String(error), { permanent: false }));
     }
-    await webhooks.markForwardSent(job.id, clock.now());
+    await webhooks.markForwardSent(job.id, clock.now(), forwardOutcome('sent', target));
     metrics.forwardAttempted(target, 'sent');
-    logger.debug({ target, event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
+    logger.debug({ target: displayTarget(target), event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
     return true;
   }
 
@@ -134,16 +162,16 @@ export class Forwarder {
     const { webhooks, clock, logger, metrics } = this.deps;
     const target = job.target;
     if (failure.permanent) {
-      await webhooks.markForwardRejected(job.id, failure.message);
+      await webhooks.markForwardRejected(job.id, failure.message, forwardOutcome('rejected', target));
       metrics.forwardAttempted(target, 'rejected');
-      logger.error({ target, event: job.eventId, reason: failure.message }, 'the target refused an event for good');
+      logger.error({ target: displayTarget(target), event: job.eventId, reason: failure.message }, 'the target refused an event for good');
       return true;
     }
     const next = new Date(clock.now().getTime() + this.deps.backoffMs(job.attempts + 1));
     await webhooks.markForwardRetry(job.id, failure.message, next);
     metrics.forwardAttempted(target, 'retry');
     logger.warn(
-      { target, event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },
+      { target: displayTarget(target), event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },
       'could not forward an event; will retry',
     );
     return false;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../delivery/ports';
+import { answerUnread } from '../http/answer-unread';
 import { PayloadTooLargeError, readBody } from '../http/read-body';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -45,7 +46,7 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
     const signature = header(req, 'x-hub-signature-256');
     const formProblem = deps.verifySignatures ? signatureFormProblem(signature) : null;
     if (formProblem) {
-      refuse(res, formProblem, { unreadBody: true });
+      refuse(req, res, formProblem, { unreadBody: true });
       return;
     }
     let body: Buffer;
@@ -55,15 +56,14 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
       if (!(error instanceof PayloadTooLargeError)) return; // the client is gone; nothing to answer
       deps.metrics.webhookReceived('too_large');
       deps.logger.warn({ limit: MAX_WEBHOOK_BYTES }, 'refused a webhook POST over the size limit');
-      res.setHeader('connection', 'close'); // do not read the rest of it
-      reply(res, 413, error.code, error.message);
+      answerUnread(req, res, answerOf(413, error.code, error.message));
       return;
     }
     let signedWith: SignedWith = 'unchecked';
     if (deps.verifySignatures) {
       const check = verifySignature(signature, body, deps.appSecrets);
       if (!check.ok) {
-        refuse(res, check.reason, { unreadBody: false });
+        refuse(req, res, check.reason, { unreadBody: false });
         return;
       }
       signedWith = check.secretIndex === 0 ? 'current' : 'previous';
@@ -89,12 +89,12 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
     deps.onStored();
   }
 
-  /** 401, nothing stored. A body left unread is not drained: the connection closes instead. */
-  function refuse(res: ServerResponse, reason: string, options: { unreadBody: boolean }): void {
+  /** 401, nothing stored. A body left unread is thrown away as it arrives, then the connection closes. */
+  function refuse(req: IncomingMessage, res: ServerResponse, reason: string, options: { unreadBody: boolean }): void {
     deps.metrics.webhookReceived('refused');
     deps.logger.warn({ reason }, 'refused a webhook POST: bad signature');
-    if (options.unreadBody) res.setHeader('connection', 'close');
-    reply(res, 401, 'invalid_signature', reason);
+    if (options.unreadBody) answerUnread(req, res, answerOf(401, 'invalid_signature', reason));
+    else reply(res, 401, 'invalid_signature', reason);
   }
 }
 
@@ -104,7 +104,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 function reply(res: ServerResponse, status: number, code: string, message: string): void {
-  const body = status === 200 ? '{"status":"stored"}' : JSON.stringify({ error: code, message });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  const { headers, body } = answerOf(status, code, message);
+  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+function answerOf(status: number, code: string, message: string) {
+  const body = status === 200 ? '{"status":"stored"}' : JSON.stringify({ error: code, message });
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body };
 }

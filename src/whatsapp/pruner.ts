@@ -2,6 +2,7 @@ import { BackgroundLoop } from '../background-loop';
 import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { WebhookStore } from '../store/webhook-store';
+import { forwardOutcome } from './webhook-counters';
 
 const HOUR_MS = 60 * 60_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -9,6 +10,7 @@ const DAY_MS = 24 * HOUR_MS;
 /**
  * Deletes stored POSTs, events and dedupe keys older than the retention period, hourly and in
  * small batches, so the database stops growing once it holds one retention period of traffic.
+ * Every instance runs one; on a shared database one prunes at a time and the others skip.
  */
 export class InboxPruner {
   private readonly loop: BackgroundLoop;
@@ -35,7 +37,7 @@ export class InboxPruner {
     const before = new Date(this.deps.clock.now().getTime() - this.deps.retentionDays * DAY_MS);
     const total = { inbox: 0, events: 0, expiredForwards: 0 };
     for (;;) {
-      const pruned = await this.deps.webhooks.prune(before);
+      const pruned = await this.deps.webhooks.prune(before, (target) => forwardOutcome('expired', target));
       total.inbox += pruned.inbox;
       total.events += pruned.events;
       total.expiredForwards += pruned.expiredForwards;

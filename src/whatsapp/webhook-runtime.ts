@@ -4,6 +4,7 @@ import { exponentialBackoff } from '../delivery/retry-policy';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { GroupCommit } from '../store/group-commit';
+import type { Signals } from '../store/signals';
 import type { InboxRecord, WebhookStore } from '../store/webhook-store';
 import { WebhookDispatcher } from './dispatcher';
 import type { WhatsAppEvent } from './event';
@@ -40,10 +41,21 @@ const defaultBackoff = exponentialBackoff({ baseMs: 1_000, maxMs: 5 * 60_000, ma
 /** Wires intake → inbox (group commit) → dispatcher → forwarder, and the pruner. */
 export function createWebhookRuntime(
   config: Config,
-  deps: { webhooks: WebhookStore; clock: Clock; logger: Logger; metrics: Metrics; pollMs: number },
+  deps: {
+    webhooks: WebhookStore;
+    /** Wake-ups: a stored POST wakes dispatch, new events wake forwarding, here and on other instances. */
+    signals: Signals;
+    clock: Clock;
+    logger: Logger;
+    metrics: Metrics;
+    pollMs: number;
+    /** This instance, named on the lanes it claims. */
+    instance: string;
+    leaseMs: number;
+  },
   options: WebhookOptions,
 ): WebhookRuntime {
-  const { webhooks, clock, logger, metrics, pollMs } = deps;
+  const { webhooks, signals, clock, logger, metrics, pollMs } = deps;
   const timeoutMs = options.forwardTimeoutMs ?? 30_000;
   const forwarder = new Forwarder({
     webhooks,
@@ -53,6 +65,8 @@ export function createWebhookRuntime(
     metrics,
     backoffMs: options.forwardBackoffMs ?? ((attempt) => defaultBackoff.delayMs(attempt)),
     pollMs,
+    worker: deps.instance,
+    leaseMs: deps.leaseMs,
   });
   const dispatcher = new WebhookDispatcher({
     webhooks,
@@ -60,7 +74,7 @@ export function createWebhookRuntime(
     clock,
     logger,
     metrics,
-    onEvents: () => forwarder.kick(),
+    onEvents: () => signals.publish('forwards'),
     pollMs,
   });
   const pruner = new InboxPruner({ webhooks, clock, logger, retentionDays: config.inboxRetentionDays });
@@ -70,11 +84,12 @@ export function createWebhookRuntime(
     appSecrets: config.whatsapp.appSecrets,
     verifySignatures: config.whatsapp.verifySignatures,
     store: (record) => inbox.add(record),
-    onStored: () => dispatcher.kick(),
+    onStored: () => signals.publish('inbox'),
     clock,
     logger,
     metrics,
   });
+  const unsubscribe = [signals.subscribe('inbox', () => dispatcher.kick()), signals.subscribe('forwards', () => forwarder.kick())];
   return {
     intake,
     dispatcher,
@@ -86,6 +101,7 @@ export function createWebhookRuntime(
       pruner.start();
     },
     async stop() {
+      for (const off of unsubscribe) off();
       await pruner.stop();
       await dispatcher.stop();
       await forwarder.stop();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE } from '../../src/store/sqlite-database';
+import { DATABASE_FILE } from '../../src/store/sqlite/database';
 import { callParams } from '../helpers/harness';
 import { messageId, textBatch } from '../helpers/meta-payloads';
 import { FaultWorld, until } from './helpers/fault-world';

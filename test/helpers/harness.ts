@@ -9,9 +9,11 @@ import { startFakeTwilioApi, type FakeTwilioApi } from '../../src/embedded/fake-
 import { startLocalSmtpServer, type LocalSmtpServer } from '../../src/embedded/local-smtp-server';
 import { createLogger } from '../../src/observability/logger';
 import { createService, type Service, type ServiceOptions } from '../../src/service';
-import type { WebhookOverview } from '../../src/store/webhook-store';
+import type { WebhookOverview } from '../../src/whatsapp/overview';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
 import { signPayload } from '../../src/whatsapp/sign';
+import { freshSchema } from './postgres/test-schema';
+import type { StoreLocation } from './store-reader';
 
 export const ACCOUNT = { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'f'.repeat(32) };
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -34,6 +36,8 @@ export interface Harness {
   smtp: LocalSmtpServer;
   twilioApi: FakeTwilioApi;
   dataDir: string;
+  /** Where the service keeps its data, for reading it directly (see store-reader.ts). */
+  store: StoreLocation;
   /** Every log line the service wrote, as raw JSON text. */
   logs: string[];
   /** A POST to `/webhooks/whatsapp` of `body` as given, signed with Meta's app secret unless told otherwise. */
@@ -73,11 +77,18 @@ export interface HarnessOptions {
   loginThrottle?: ServiceOptions['loginThrottle'];
   /** The port to listen on (default: any free one); with PUBLIC_URL set to it, the service is reachable at its public URL. */
   port?: number;
+  /** Keep everything in a fresh schema of the test run's PostgreSQL (DATABASE_URL) instead of SQLite. */
+  postgres?: boolean;
+  /** Claims' lease (default 30 s). */
+  leaseMs?: number;
 }
 
 /** The real service with its real parts on loopback: SQLite in a temp folder, SMTP, Twilio's API. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-test-'));
+  // WA_ONBOARD_TEST_STORE=postgres runs every harness test on PostgreSQL (a check of the adapter).
+  const onPostgres = options.postgres ?? process.env.WA_ONBOARD_TEST_STORE === 'postgres';
+  const schema = onPostgres && !options.env?.DATABASE_URL ? await freshSchema() : undefined;
   const smtp = options.smtp ?? (await startLocalSmtpServer());
   const twilioApi = options.twilioApi ?? (await startFakeTwilioApi(ACCOUNT));
   const logs: string[] = [];
@@ -103,6 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: 'trace',
     WHATSAPP_VERIFY_TOKEN: META.verifyToken,
     WHATSAPP_APP_SECRET: META.appSecret,
+    ...(schema ? { DATABASE_URL: schema.url } : {}),
     ...options.env,
   };
   const { config } = loadConfig(
@@ -112,7 +124,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   );
   const start = async () => {
-    const service = createService(config, {
+    const service = await createService(config, {
       logger: createLogger({ level: config.logLevel, destination }),
       clock: options.clock,
       retry: options.retry ?? FAST_RETRY,
@@ -123,6 +135,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       forwardBackoffMs: options.forwardBackoffMs ?? ((attempt) => Math.min(200, 20 * 2 ** attempt)),
       forwardTimeoutMs: options.forwardTimeoutMs,
       loginThrottle: options.loginThrottle ?? { baseDelayMs: 5, maxDelayMs: 20 },
+      leaseMs: options.leaseMs,
     });
     try {
       const { url } = await service.listen(options.port ?? 0, '127.0.0.1');
@@ -137,7 +150,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     running = await start();
   } catch (error) {
     // The port may have been taken (the caller then tries another): leave nothing of ours open.
-    await Promise.all([options.smtp ? undefined : smtp.close(), options.twilioApi ? undefined : twilioApi.close()]);
+    await Promise.all([options.smtp ? undefined : smtp.close(), options.twilioApi ? undefined : twilioApi.close(), schema?.drop()]);
     if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -154,6 +167,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     smtp,
     twilioApi,
     dataDir,
+    store: { dataDir, databaseUrl: env.DATABASE_URL },
     logs,
     twilioPost: (pathAndQuery, params) =>
       fetch(running.url + pathAndQuery, {
@@ -193,7 +207,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await running.service.close().catch(() => undefined);
-      await Promise.all([smtp.close(), twilioApi.close()]);
+      await Promise.all([smtp.close(), twilioApi.close(), schema?.drop()]);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

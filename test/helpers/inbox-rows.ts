@@ -1,12 +1,14 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { readStore, type StoreLocation } from './store-reader';
 
-/** The webhook POSTs stored in the service's SQLite file, read directly (not through the service). */
-export function inboxRows(dataDir: string): Array<{ body: Buffer; state: string; problem: string | null; signed_with: string; signature: string | null }> {
-  const db = new Database(path.join(dataDir, 'wa-onboard.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(`SELECT body, state, problem, signed_with, signature FROM webhook_inbox ORDER BY id`).all() as ReturnType<typeof inboxRows>;
-  } finally {
-    db.close();
-  }
+export interface InboxRow {
+  body: Buffer;
+  state: string;
+  problem: string | null;
+  signed_with: string;
+  signature: string | null;
+}
+
+/** The webhook POSTs stored in the service's database, read directly (not through the service). */
+export function inboxRows(where: StoreLocation): Promise<InboxRow[]> {
+  return readStore(where, (rows) => rows<InboxRow>(`SELECT body, state, problem, signed_with, signature FROM webhook_inbox ORDER BY id`));
 }

@@ -3,8 +3,8 @@
 import { loadConfig, type Config, type Env, type LocalSecrets } from '../../src/config';
 import type { PageSnapshot } from '../../src/page/page-snapshot';
 import { summarizeSettings, type SettingsSummary } from '../../src/page/settings-summary';
-import type { CallView, CodeView, DeliveryView } from '../../src/store/store';
-import type { FailureView, ForwardingView, WebhookOverview } from '../../src/store/webhook-store';
+import type { CallView, CodeView, DeliveryView } from '../../src/store/call-store';
+import type { FailureView, ForwardingView, WebhookOverview } from '../../src/whatsapp/overview';
 import { explainError } from '../../src/whatsapp/explain-error';
 
 /** The clock the page is built at in these tests. */

@@ -1,8 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { DATABASE_FILE } from '../../src/store/sqlite-database';
 import { META } from './harness';
+import { readStore, type StoreLocation } from './store-reader';
 
 export interface StoreCounts {
   inbox: number;
@@ -13,22 +11,19 @@ export interface StoreCounts {
   unverifiedInboxRows: number[];
 }
 
-/** Read straight from the SQLite file, read-only, not through the service. */
-export function storeCounts(dataDir: string): StoreCounts {
-  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
-  try {
-    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    const rows = db.prepare('SELECT id, body, signature FROM webhook_inbox').all() as Array<{ id: number; body: Buffer; signature: string | null }>;
+/** Read straight from the database, not through the service. */
+export function storeCounts(where: StoreLocation): Promise<StoreCounts> {
+  return readStore(where, async (rows) => {
+    const count = async (table: string) => (await rows<{ n: number }>(`SELECT CAST(count(*) AS INTEGER) AS n FROM ${table}`))[0]?.n ?? 0;
+    const inbox = await rows<{ id: number; body: Buffer; signature: string | null }>('SELECT id, body, signature FROM webhook_inbox');
     return {
-      inbox: count('webhook_inbox'),
-      calls: count('calls'),
-      codes: count('codes'),
-      callSids: (db.prepare('SELECT call_sid FROM calls').all() as Array<{ call_sid: string }>).map((r) => r.call_sid),
-      unverifiedInboxRows: rows.filter((r) => !signedByMeta(r.body, r.signature)).map((r) => r.id),
+      inbox: await count('webhook_inbox'),
+      calls: await count('calls'),
+      codes: await count('codes'),
+      callSids: (await rows<{ call_sid: string }>('SELECT call_sid FROM calls')).map((r) => r.call_sid),
+      unverifiedInboxRows: inbox.filter((r) => !signedByMeta(r.body, r.signature)).map((r) => Number(r.id)),
     };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function signedByMeta(body: Buffer, signature: string | null): boolean {

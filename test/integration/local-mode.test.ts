@@ -25,7 +25,7 @@ describe('local mode (no NODE_ENV=production, no accounts)', () => {
       (dir) => readOrCreateLocalSecrets(dir).secrets,
     );
     expect(notices).toEqual(expect.arrayContaining([expect.stringMatching(/SMTP_URL is not set/), expect.stringMatching(/SMS go to the outbox/)]));
-    service = createService(config, { logger: pino({ level: 'silent' }), pollMs: 50 });
+    service = await createService(config, { logger: pino({ level: 'silent' }), pollMs: 50 });
     const { url } = await service.listen(0, '127.0.0.1');
 
     // The secrets are in the file, not in the environment: sign with what local mode generated.

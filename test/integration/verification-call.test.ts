@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import twilio from 'twilio';
 import { simulateTwilioCall } from '../../src/embedded/simulated-twilio-call';
 import { ACCOUNT, callParams, META_CALLER, OUR_NUMBER, PUBLIC_URL, startHarness, type Harness } from '../helpers/harness';
@@ -146,11 +148,18 @@ describe('answers to Twilio that are not about a code', () => {
     expect(await res.text()).toContain('<Hangup/>');
   });
 
-  it('answers 503 with TwiML when the store fails, so Twilio records the failure', async () => {
-    await h.service.store.close();
-    const res = await h.twilioPost('/twilio/voice', callParams('CAnostore'));
-    expect(res.status).toBe(503);
-    expect(await res.text()).toContain('<Say>Sorry');
+  it('keeps listening when the store fails, and delivers a code heard meanwhile from the spool', async () => {
+    await h.service.stores.close();
+    const answer = await h.twilioPost('/twilio/voice', callParams('CAnostore'));
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('<Gather');
+    const gathered = await h.twilioPost('/twilio/gather?listen=1', callParams('CAnostore', { SpeechResult: '4 8 2 9 1 7' }));
+    expect(await gathered.text()).toContain('<Hangup/>');
+    const [email] = await h.smtp.waitFor(1);
+    expect(email?.subject).toContain('482917');
+    const [sms] = await h.twilioApi.waitForMessages(1);
+    expect(sms?.body).toContain('482917');
+    expect(fs.readdirSync(path.join(h.dataDir, 'spool'))).toEqual([`CAnostore-482917.json`]);
     const ready = await fetch(`${h.url}/readyz`);
     expect(ready.status).toBe(503);
   });

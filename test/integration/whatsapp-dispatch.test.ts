@@ -109,13 +109,13 @@ describe('dispatching stored POSTs into events', () => {
     await h.service.dispatcher.stop(); // as if the process died right after its 200s
     expect((await h.metaPost(textBatch(300))).status).toBe(200);
     expect((await h.metaPost(fixtureWire('status-failed'))).status).toBe(200);
-    expect(inboxRows(h.dataDir).map((r) => r.state)).toEqual(['pending', 'pending']);
+    expect((await inboxRows(h.store)).map((r) => r.state)).toEqual(['pending', 'pending']);
 
     await h.stopService();
     await h.restartService();
     await h.service.dispatcher.runNow();
 
-    expect(inboxRows(h.dataDir).map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
+    expect((await inboxRows(h.store)).map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
     expect((await h.webhookOverview()).counts).toMatchObject({ events: 301, pending: 0 });
   });
 

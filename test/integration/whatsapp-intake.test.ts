@@ -61,7 +61,7 @@ describe('event POSTs: POST /webhooks/whatsapp', () => {
   it('stores the exact bytes Meta signed, then answers 200', async () => {
     const res = await h.metaPost(text);
     expect(res.status).toBe(200);
-    const rows = inboxRows(h.dataDir);
+    const rows = (await inboxRows(h.store));
     expect(rows).toHaveLength(1);
     expect(rows[0]?.body.equals(text)).toBe(true);
     expect(rows[0]?.signed_with).toBe('current');
@@ -79,7 +79,7 @@ describe('event POSTs: POST /webhooks/whatsapp', () => {
   it('accepts a body signed with the previous app secret during a rotation', async () => {
     const res = await h.metaPost(text, { signature: signPayload('previous-app-secret-0123456789', text) });
     expect(res.status).toBe(200);
-    expect(inboxRows(h.dataDir)[0]?.signed_with).toBe('previous');
+    expect((await inboxRows(h.store))[0]?.signed_with).toBe('previous');
   });
 
   it.each([
@@ -93,7 +93,7 @@ describe('event POSTs: POST /webhooks/whatsapp', () => {
     const res = await h.metaPost(text, { signature });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { message: string }).message).toMatch(reason);
-    expect(inboxRows(h.dataDir)).toHaveLength(0);
+    expect((await inboxRows(h.store))).toHaveLength(0);
     expect((await h.webhookOverview()).counts.stored).toBe(0);
   });
 
@@ -101,24 +101,24 @@ describe('event POSTs: POST /webhooks/whatsapp', () => {
     const tampered = Buffer.from(text);
     tampered.writeUInt8(tampered.readUInt8(tampered.length - 3) ^ 1, tampered.length - 3);
     expect((await h.metaPost(tampered, { signature: signPayload(META.appSecret, text) })).status).toBe(401);
-    expect(inboxRows(h.dataDir)).toHaveLength(0);
+    expect((await inboxRows(h.store))).toHaveLength(0);
   });
 
   it('refuses a body of 3 MB + 1 byte with 413 before storing anything, and takes one of exactly 3 MB', async () => {
     const tooLarge = Buffer.alloc(MAX_WEBHOOK_BYTES + 1, 0x20);
     const res = await h.metaPost(tooLarge);
     expect(res.status).toBe(413);
-    expect(inboxRows(h.dataDir)).toHaveLength(0);
+    expect((await inboxRows(h.store))).toHaveLength(0);
 
     const largest = Buffer.alloc(MAX_WEBHOOK_BYTES, 0x20);
     text.copy(largest);
     expect((await h.metaPost(largest)).status).toBe(200);
-    expect(inboxRows(h.dataDir)).toHaveLength(1);
+    expect((await inboxRows(h.store))).toHaveLength(1);
   });
 
   it('refuses an unsigned empty body with 401', async () => {
     expect((await h.metaPost('', { signature: null })).status).toBe(401);
-    expect(inboxRows(h.dataDir)).toHaveLength(0);
+    expect((await inboxRows(h.store))).toHaveLength(0);
   });
 
   it.each([
@@ -130,7 +130,7 @@ describe('event POSTs: POST /webhooks/whatsapp', () => {
     expect((await h.metaPost(body)).status).toBe(200);
     await h.service.dispatcher.runNow();
 
-    const rows = inboxRows(h.dataDir);
+    const rows = (await inboxRows(h.store));
     expect(rows).toHaveLength(1);
     expect(rows[0]?.state).toBe('invalid');
     expect(rows[0]?.problem).toMatch(problem);
@@ -154,7 +154,7 @@ describe('event POSTs: POST /webhooks/whatsapp', () => {
     expect(await res.json()).toEqual({ status: 'stored' });
     const refused = await fetch(`${h.url}/webhooks/whatsapp/`, { method: 'POST', body: text });
     expect(refused.status).toBe(401);
-    expect(inboxRows(h.dataDir)).toHaveLength(1);
+    expect((await inboxRows(h.store))).toHaveLength(1);
   });
 });
 
@@ -163,7 +163,7 @@ describe('the signature check outside production', () => {
     const h = await startHarness({ env: { NODE_ENV: 'development', WHATSAPP_SIGNATURE_CHECK: 'off' } });
     try {
       expect((await h.metaPost(fixtureWire('text'), { signature: null })).status).toBe(200);
-      expect(inboxRows(h.dataDir)[0]?.signed_with).toBe('unchecked');
+      expect((await inboxRows(h.store))[0]?.signed_with).toBe('unchecked');
     } finally {
       await h.close();
     }

@@ -26,7 +26,7 @@ describe('the retention period', () => {
       await h.service.pruner.runNow();
 
       expect((await h.events()).map((e) => e.type)).toEqual(['image']);
-      expect(inboxRows(h.dataDir)).toHaveLength(1);
+      expect((await inboxRows(h.store))).toHaveLength(1);
       // Totals outlive pruning.
       expect((await h.webhookOverview()).counts).toMatchObject({ stored: 2, events: 2 });
     } finally {

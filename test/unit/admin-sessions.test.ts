@@ -3,15 +3,16 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Request, Response } from 'express';
 import { AdminSessions, cookieValue, SESSION_TTL_MS } from '../../src/page/admin-sessions';
-import { openSqliteStores, type SqliteStores } from '../../src/store/open-sqlite';
-import { DATABASE_FILE } from '../../src/store/sqlite-database';
+import { openSqliteStores } from '../../src/store/sqlite/open';
+import type { Stores } from '../../src/store/stores';
+import { DATABASE_FILE } from '../../src/store/sqlite/database';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 
 const T0 = new Date('2025-03-01T09:00:00.000Z');
 const HOUR = 3_600_000;
 
 let dir: string;
-let stores: SqliteStores;
+let stores: Stores;
 let now: Date;
 const clock = { now: () => now };
 
@@ -21,7 +22,7 @@ beforeEach(() => {
   now = T0;
 });
 afterEach(async () => {
-  await stores.store.close();
+  await stores.close();
   removeTempDir(dir);
 });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, type Env, type LocalSecrets } from '../../src/config';
+import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, maskedDatabaseUrl, type Env, type LocalSecrets } from '../../src/config';
 
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'a1b2c3d4'.repeat(4);
@@ -66,6 +66,7 @@ describe('loadConfig in production', () => {
       port: 8080,
       publicUrl: 'https://onboard.example.com',
       dataDir: path.resolve('/var/lib/wa-onboard'),
+      database: { kind: 'sqlite', migrate: true },
       adminToken: ADMIN_TOKEN,
       twilio: {
         accountSid: SID,
@@ -449,5 +450,54 @@ describe("Meta's settings (for the wa-onboard command)", () => {
       expect.stringMatching(/^META_PHONE_NUMBER_ID: must be the numeric phone number id/) as string,
       expect.stringMatching(/^META_GRAPH_VERSION: must be a Graph API version such as v26\.0/) as string,
     ]);
+  });
+});
+
+describe('the database settings', () => {
+  const URL_WITH_PASSWORD = 'postgres://wa:s3cret-pass@db.internal:5432/wa_onboard?sslmode=verify-full';
+
+  it('keeps everything in SQLite under DATA_DIR when DATABASE_URL is unset', () => {
+    expect(loadConfig(PRODUCTION, noSecretsExpected).config.database).toEqual({ kind: 'sqlite', migrate: true });
+  });
+
+  it('keeps everything in PostgreSQL when DATABASE_URL is set, with 10 connections and migrations at start', () => {
+    const { config } = loadConfig({ ...PRODUCTION, DATABASE_URL: URL_WITH_PASSWORD }, noSecretsExpected);
+    expect(config.database).toEqual({ kind: 'postgres', url: URL_WITH_PASSWORD, poolMax: 10, migrate: true });
+  });
+
+  it('reads DATABASE_POOL_MAX and DATABASE_MIGRATE=off', () => {
+    const { config } = loadConfig({ ...PRODUCTION, DATABASE_URL: URL_WITH_PASSWORD, DATABASE_POOL_MAX: '25', DATABASE_MIGRATE: 'off' }, noSecretsExpected);
+    expect(config.database).toEqual({ kind: 'postgres', url: URL_WITH_PASSWORD, poolMax: 25, migrate: false });
+  });
+
+  it('accepts the postgresql:// scheme too', () => {
+    const { config } = loadConfig({ ...PRODUCTION, DATABASE_URL: 'postgresql://wa@127.0.0.1/wa' }, noSecretsExpected);
+    expect(config.database.kind).toBe('postgres');
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://wa:pw@db/wa'],
+    ['DATABASE_URL', '/var/run/postgresql'],
+    ['DATABASE_POOL_MAX', '1'],
+    ['DATABASE_POOL_MAX', 'many'],
+    ['DATABASE_MIGRATE', 'yes'],
+  ])('refuses %s=%j, naming it', (key, value) => {
+    expect(() => loadConfig({ ...PRODUCTION, [key]: value }, noSecretsExpected)).toThrow(new RegExp(`${key}:`));
+  });
+
+  it('never echoes the password of a malformed DATABASE_URL', () => {
+    let message = '';
+    try {
+      loadConfig({ ...PRODUCTION, DATABASE_URL: 'mysql://wa:s3cret-pass@db/wa' }, noSecretsExpected);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).not.toContain('s3cret-pass');
+  });
+
+  it('masks the password when the URL is shown', () => {
+    expect(maskedDatabaseUrl(URL_WITH_PASSWORD)).toBe('postgres://wa:***@db.internal:5432/wa_onboard?sslmode=verify-full');
+    expect(maskedDatabaseUrl('postgres://wa@db/wa')).toBe('postgres://wa@db/wa');
   });
 });

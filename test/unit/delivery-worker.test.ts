@@ -3,47 +3,61 @@ import { DeliveryWorker } from '../../src/delivery/delivery-worker';
 import type { Mailer, OutgoingEmail, OutgoingSms, SmsSender } from '../../src/delivery/ports';
 import { exponentialBackoff } from '../../src/delivery/retry-policy';
 import { createMetrics } from '../../src/observability/metrics';
-import { openSqliteStore } from '../../src/store/sqlite-store';
-import type { Recipient, Store } from '../../src/store/store';
+import type { CallStore, Recipient } from '../../src/store/call-store';
+import { openSqliteStores } from '../../src/store/sqlite/open';
+import { StoreError } from '../../src/store/store-error';
+import type { Stores } from '../../src/store/stores';
 import { eventually } from '../helpers/harness';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 
 const clock = { now: () => new Date() };
 const retry = exponentialBackoff({ baseMs: 10, maxMs: 20, maxAttempts: 5 });
 
-function workerFor(store: Store, ports: { mailer: Mailer; sms: SmsSender }) {
-  return new DeliveryWorker({ store, clock, retry, pollMs: 20, logger: pino({ level: 'silent' }), metrics: createMetrics({ processMetrics: false }), ...ports });
+function workerFor(store: CallStore, ports: { mailer: Mailer; sms: SmsSender }, options: { worker?: string; leaseMs?: number } = {}) {
+  return new DeliveryWorker({
+    store,
+    clock,
+    retry,
+    pollMs: 20,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics({ processMetrics: false }),
+    worker: options.worker ?? 'worker-a',
+    leaseMs: options.leaseMs ?? 30_000,
+    ...ports,
+  });
 }
 
-async function capture(store: Store, n: number, recipients: Recipient[]) {
+const locked = () => Promise.reject(new StoreError('SQLite: database is locked', { transient: true, code: 'SQLITE_BUSY' }));
+
+async function capture(store: CallStore, n: number, recipients: Recipient[]) {
   const now = clock.now();
   await store.captureCode({ call: { callSid: `CA${n}`, from: '+16505550100', to: '+15005550006' }, code: String(100000 + n), source: 'speech', receivedAt: now }, recipients, now);
 }
 
 describe('the delivery worker', () => {
   let dir: string;
-  let store: Store;
+  let stores: Stores;
+  let store: CallStore;
   let worker: DeliveryWorker | undefined;
+  const others: DeliveryWorker[] = [];
   beforeEach(() => {
     dir = makeTempDir();
-    store = openSqliteStore(dir);
+    stores = openSqliteStores(dir);
+    store = stores.calls;
   });
   afterEach(async () => {
-    await worker?.stop();
-    await store.close();
+    await Promise.all([worker?.stop(), ...others.splice(0).map((w) => w.stop())]);
+    await stores.close();
     removeTempDir(dir);
   });
 
   it('survives a store that cannot record an attempt, and sends again (at least once)', async () => {
     const sent: OutgoingSms[] = [];
     let failures = 1;
-    const flaky: Store = Object.create(store) as Store;
-    flaky.markDeliverySent = (id, at) =>
-      failures-- > 0 ? Promise.reject(new Error('SQLITE_BUSY: database is locked')) : store.markDeliverySent(id, at);
-    flaky.dueDeliveries = (...args) => store.dueDeliveries(...args);
-    flaky.nextDueAt = () => store.nextDueAt();
+    const flaky: CallStore = { ...store, markDeliverySent: (id, at) => (failures-- > 0 ? locked() : store.markDeliverySent(id, at)) };
     await capture(store, 1, [{ channel: 'sms', to: '+15005550001' }]);
-    worker = workerFor(flaky, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
+    // The claim on a delivery whose outcome was lost runs out before it is sent again: a short lease here.
+    worker = workerFor(flaky, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } }, { leaseMs: 100 });
     worker.start();
     await eventually(async () => ((await store.listCodes(1))[0]?.deliveries[0]?.status === 'sent' ? true : undefined));
     expect(sent).toHaveLength(2);
@@ -52,10 +66,11 @@ describe('the delivery worker', () => {
   it('keeps polling while the store is away, and delivers once it is back', async () => {
     const sent: OutgoingSms[] = [];
     let away = true;
-    const intermittent: Store = Object.create(store) as Store;
-    const closed = () => Promise.reject(new Error('the database connection is not open'));
-    intermittent.dueDeliveries = (...args) => (away ? closed() : store.dueDeliveries(...args));
-    intermittent.nextDueAt = () => (away ? closed() : store.nextDueAt());
+    const intermittent: CallStore = {
+      ...store,
+      claimDueDeliveries: (...args) => (away ? locked() : store.claimDueDeliveries(...args)),
+      nextDeliveryDueAt: () => (away ? locked() : store.nextDeliveryDueAt()),
+    };
     await capture(store, 2, [{ channel: 'sms', to: '+15005550001' }]);
     worker = workerFor(intermittent, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
     worker.start();
@@ -83,5 +98,36 @@ describe('the delivery worker', () => {
     } finally {
       release();
     }
+  });
+
+  it('sends a delivery once when two instances work the same store, however slow the send', async () => {
+    const sent: OutgoingEmail[] = [];
+    await capture(store, 3, [{ channel: 'email', to: 'team@example.com' }]);
+    // Each send outlasts three leases: only the renewal keeps the other instance from taking it.
+    const slowMailer: Mailer = { send: (m) => new Promise((resolve) => setTimeout(() => resolve(void sent.push(m)), 300)) };
+    const sms = { send: () => Promise.resolve() };
+    worker = workerFor(store, { mailer: slowMailer, sms }, { worker: 'instance-a', leaseMs: 90 });
+    const other = workerFor(store, { mailer: slowMailer, sms }, { worker: 'instance-b', leaseMs: 90 });
+    others.push(other);
+    worker.start();
+    other.start();
+    await eventually(async () => ((await store.listCodes(1))[0]?.deliveries[0]?.status === 'sent' ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(sent).toHaveLength(1);
+  });
+
+  it("takes over a dead instance's delivery once its claim has run out", async () => {
+    const sent: OutgoingSms[] = [];
+    await capture(store, 4, [{ channel: 'sms', to: '+15005550001' }]);
+    const claimedAt = clock.now();
+    // An instance claimed it and died: nobody renews its lease.
+    const [claimed] = await store.claimDueDeliveries({ worker: 'dead-instance', now: claimedAt, until: new Date(claimedAt.getTime() + 200) }, 10);
+    expect(claimed?.recipient).toBe('+15005550001');
+    worker = workerFor(store, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
+    worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sent).toHaveLength(0);
+    await eventually(() => (sent.length === 1 ? true : undefined));
+    expect(Date.now() - claimedAt.getTime()).toBeGreaterThanOrEqual(200);
   });
 });

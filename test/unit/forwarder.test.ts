@@ -1,7 +1,10 @@
 import pino from 'pino';
 import { createMetrics } from '../../src/observability/metrics';
-import { openSqliteStores } from '../../src/store/open-sqlite';
+import { openSqliteStores } from '../../src/store/sqlite/open';
+import { StoreError } from '../../src/store/store-error';
+import type { Stores } from '../../src/store/stores';
 import type { ForwardJob, WebhookStore } from '../../src/store/webhook-store';
+import { dispatchLookups, planDispatch } from '../../src/whatsapp/dispatch-plan';
 import { Forwarder } from '../../src/whatsapp/forwarder';
 import { normalizePayload } from '../../src/whatsapp/normalize';
 import type { Sink } from '../../src/whatsapp/sinks';
@@ -12,13 +15,13 @@ const TARGET = 'http://127.0.0.1:1/events';
 const now = () => new Date();
 
 let dir: string;
-let stores: ReturnType<typeof openSqliteStores>;
+let stores: Stores;
 beforeEach(() => {
   dir = makeTempDir();
   stores = openSqliteStores(dir);
 });
 afterEach(async () => {
-  await stores.store.close();
+  await stores.close();
   removeTempDir(dir);
 });
 
@@ -26,13 +29,19 @@ afterEach(async () => {
 async function oneEventOwed(webhooks: WebhookStore): Promise<void> {
   const body = fixtureWire('text');
   await webhooks.appendToInbox([{ receivedAt: now(), body, contentType: 'application/json', signature: null, signedWith: 'current' }]);
-  const [item] = await webhooks.pendingInbox(1);
-  const normalized = normalizePayload(body, now());
-  if (!item || !normalized.ok) throw new Error('fixture did not normalise');
-  await webhooks.recordDispatch([{ inboxId: item.id, events: normalized.events }], [TARGET], now());
+  await webhooks.dispatchInbox(1, {
+    read: (items) =>
+      items.map((item) => {
+        const normalized = normalizePayload(item.body, item.receivedAt);
+        if (!normalized.ok) throw new Error('fixture did not normalise');
+        return { inboxId: item.id, events: normalized.events };
+      }),
+    lookups: dispatchLookups,
+    plan: (outcomes, known) => planDispatch(outcomes, known, [TARGET], now()),
+  });
 }
 
-function forwarderWith(webhooks: WebhookStore, sink: Sink): Forwarder {
+function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: number } = {}): Forwarder {
   return new Forwarder({
     webhooks,
     sinks: [sink],
@@ -41,15 +50,17 @@ function forwarderWith(webhooks: WebhookStore, sink: Sink): Forwarder {
     metrics: createMetrics({ processMetrics: false }),
     backoffMs: () => 10,
     pollMs: 60_000,
+    worker: 'test-instance',
+    leaseMs: options.leaseMs ?? 30_000,
   });
 }
 
 describe('the forwarder', () => {
-  it('does not resend an event in a loop when its outcome cannot be stored (a full disk): the lane waits a poll', async () => {
+  it('does not resend an event in a loop when its outcome cannot be stored (a full disk): the lane waits for its claim to run out', async () => {
     await oneEventOwed(stores.webhooks);
     const failingStore: WebhookStore = {
       ...stores.webhooks,
-      markForwardSent: () => Promise.reject(new Error('SQLITE_FULL: database or disk is full')),
+      markForwardSent: () => Promise.reject(new StoreError('SQLite: database or disk is full', { transient: true, code: 'SQLITE_FULL' })),
     };
     const delivered: ForwardJob[] = [];
     const forwarder = forwarderWith(failingStore, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job)) });

@@ -1,5 +1,5 @@
 import { emailFor, smsFor } from '../../src/delivery/messages';
-import type { DeliveryJob } from '../../src/store/store';
+import type { DeliveryJob } from '../../src/store/call-store';
 
 const RECEIVED = new Date('2025-03-01T12:00:05.000Z');
 /** The shape of the RecordingUrl Twilio posts: account SID and recording SID, 32 hex each. */

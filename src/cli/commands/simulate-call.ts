@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { simulateTwilioCall, type CallStep } from '../../embedded/simulated-twilio-call';
 import { sixDigits } from '../../meta/six-digits';
-import type { CodeView } from '../../store/store';
+import type { CodeView } from '../../store/call-store';
 import { extractCode } from '../../voice/extract-code';
 import { cliConfig, serviceApiFor, serviceUrlOf } from '../context';
 import { createWaiter } from '../progress';

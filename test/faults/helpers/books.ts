@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE } from '../../../src/store/sqlite-database';
+import { DATABASE_FILE } from '../../../src/store/sqlite/database';
 
 /** A delivery of a code or a "no code heard" notice, as the store records it. */
 export interface DeliveryRow {

@@ -1,3 +1,5 @@
+import type { Claim } from './claims';
+
 /** Where a captured code was heard. */
 export type CodeSource = 'dtmf' | 'speech' | 'transcription';
 export type Channel = 'email' | 'sms';
@@ -73,12 +75,26 @@ export interface CodeView {
   deliveries: DeliveryView[];
 }
 
+/** A delivery to store with its code: to whom, and whether it already went out (see `captureCode`). */
+export interface PlannedDelivery extends Recipient {
+  /** Set when the code was sent before it could be stored (from the spool): recorded as sent, never sent again. */
+  sentAt?: Date;
+}
+
 /**
- * The few queries the service needs. Every write that Twilio's answer depends on happens here,
- * before the answer, so a restart resumes from what was stored. Asynchronous, so a server
- * database can implement it; the SQLite one answers at once.
+ * What the verification call stores: calls, codes, and the deliveries of each code and of the
+ * "no code heard" notice. Every write that Twilio's answer depends on happens here, before the
+ * answer, so a restart resumes from what was stored.
+ *
+ * Durability: every write is durable (synced) when it resolves, except where a method says it may
+ * skip the sync.
+ *
+ * Concurrency: any number of instances may call any method at once. Uniqueness rests on
+ * constraints (a call by its SID, a code by call and digits, a delivery by its recipient), never on
+ * reading first. Deliveries are worked through claims (see `Claim`): `claimDueDeliveries` hands a
+ * due delivery to one instance only, until its lease passes.
  */
-export interface Store {
+export interface CallStore {
   /** Records a call the first time it is seen; later calls with the same SID change nothing. */
   recordCall(call: CallInfo, at: Date): Promise<void>;
   /** Keeps what was heard without a full code, for the missed-call notice. */
@@ -90,28 +106,43 @@ export interface Store {
   /** What is known of a call so far. */
   callState(callSid: string): Promise<{ hasCode: boolean; fallback: boolean }>;
   /**
-   * Stores a code and one pending delivery per recipient, in one transaction, and cancels any
-   * missed-call notice of the call. `created` is false when the call already had this code.
+   * Stores a code (recording the call if needed) and one delivery per recipient, in one
+   * transaction, and cancels the call's pending missed-call notice. `created` is false, and nothing
+   * changes, when the call already had this code: the same code heard twice, or heard by two
+   * instances at once, is delivered once. A delivery with `sentAt` is stored as sent.
    */
-  captureCode(captured: CapturedCode, recipients: Recipient[], now: Date): Promise<{ created: boolean }>;
-  /** Schedules the missed-call notice (once per call and recipient) unless the call has a code. */
+  captureCode(captured: CapturedCode, deliveries: PlannedDelivery[], now: Date): Promise<{ created: boolean }>;
+  /**
+   * Schedules the missed-call notice (once per call and recipient) unless the call has a code. A
+   * code captured at the same moment on another instance either cancels the notice or keeps it from
+   * being scheduled: the two are serialised on the call.
+   */
   scheduleMissedCallNotice(callSid: string, recipients: Recipient[], dueAt: Date, now: Date): Promise<boolean>;
   /** Makes a call's scheduled missed-call notice due at `at` (the transcript came back empty). */
   releaseMissedCallNotice(callSid: string, at: Date): Promise<void>;
 
-  /** Pending deliveries due at `now`, oldest first, leaving out `excludeIds` (those in flight). */
-  dueDeliveries(now: Date, limit: number, excludeIds?: number[]): Promise<DeliveryJob[]>;
+  /**
+   * Claims up to `limit` pending deliveries due at `claim.now` that no live claim holds, oldest
+   * first, for `claim.worker` until `claim.until`. May skip the sync: a claim lost to a power cut
+   * only frees the work sooner.
+   */
+  claimDueDeliveries(claim: Claim, limit: number): Promise<DeliveryJob[]>;
+  /** Extends the claims `claim.worker` holds on the deliveries `ids` to `claim.until`. May skip the sync. */
+  renewDeliveryClaims(ids: number[], claim: Claim): Promise<void>;
+  /** Sent: the delivery is done, its claim released. */
   markDeliverySent(id: number, at: Date): Promise<void>;
+  /** A transient failure: counted, tried again at `nextAttemptAt`, its claim released. */
   markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): Promise<void>;
+  /** A permanent failure: never tried again, its claim released. */
   markDeliveryFailed(id: number, error: string): Promise<void>;
-  /** When the next pending delivery is due, if any: the worker sleeps until then. */
-  nextDueAt(): Promise<Date | null>;
+  /**
+   * When a pending delivery can next be claimed (its attempt due and no live claim on it), if any:
+   * the worker sleeps until then.
+   */
+  nextDeliveryDueAt(): Promise<Date | null>;
 
   /** The latest codes, newest first, with their deliveries. */
   listCodes(limit: number): Promise<CodeView[]>;
   /** The call that started last, if any. */
   latestCall(): Promise<CallView | null>;
-  /** Throws when the database does not answer (readiness probe). */
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

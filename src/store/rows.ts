@@ -1,6 +1,13 @@
-import type { CallView, Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus, DeliveryView } from './store';
+import type { CallView, Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus, DeliveryView } from './call-store';
 
-/** Rows as SQLite returns them (times in epoch milliseconds), and their mapping to the store's types. */
+/**
+ * Rows of the call tables as both adapters return them, and their mapping to the store's types.
+ * SQLite gives times as epoch milliseconds and JSON as text; PostgreSQL gives `Date`s and parsed
+ * `jsonb`: both are read the same way here.
+ */
+type Time = number | Date;
+/** The `heard` column: a JSON array, as text (SQLite) or parsed (PostgreSQL). */
+type HeardColumn = string | string[];
 
 export interface DueRow {
   id: number;
@@ -8,15 +15,15 @@ export interface DueRow {
   channel: Channel;
   recipient: string;
   attempts: number;
-  created_at: number;
+  created_at: Time;
   call_sid: string;
   from_number: string;
   to_number: string;
   recording_url: string | null;
-  heard: string;
+  heard: HeardColumn;
   code: string | null;
   source: CodeSource | null;
-  received_at: number | null;
+  received_at: Time | null;
 }
 
 export interface CodeRow {
@@ -24,7 +31,7 @@ export interface CodeRow {
   code: string;
   source: CodeSource;
   call_sid: string;
-  received_at: number;
+  received_at: Time;
   from_number: string;
   to_number: string;
 }
@@ -33,10 +40,10 @@ export interface CallRow {
   call_sid: string;
   from_number: string;
   to_number: string;
-  started_at: number;
+  started_at: Time;
   recording_url: string | null;
-  heard: string;
-  fallback_at: number | null;
+  heard: HeardColumn;
+  fallback_at: Time | null;
   codes: number;
 }
 
@@ -46,7 +53,7 @@ export interface DeliveryRow {
   status: DeliveryStatus;
   attempts: number;
   last_error: string | null;
-  sent_at: number | null;
+  sent_at: Time | null;
 }
 
 export function toJob(row: DueRow): DeliveryJob {
@@ -62,7 +69,7 @@ export function toJob(row: DueRow): DeliveryJob {
       from: row.from_number,
       to: row.to_number,
       recordingUrl: row.recording_url,
-      heard: JSON.parse(row.heard) as string[],
+      heard: heardOf(row.heard),
     },
     code:
       row.code !== null && row.source !== null && row.received_at !== null
@@ -90,7 +97,7 @@ export function toCallView(row: CallRow, notices: DeliveryRow[]): CallView {
     to: row.to_number,
     startedAt: new Date(row.started_at).toISOString(),
     recordingUrl: row.recording_url,
-    heard: JSON.parse(row.heard) as string[],
+    heard: heardOf(row.heard),
     fallbackAt: row.fallback_at === null ? null : new Date(row.fallback_at).toISOString(),
     codes: row.codes,
     notices: notices.map(toDeliveryView),
@@ -106,4 +113,8 @@ function toDeliveryView(d: DeliveryRow): DeliveryView {
     error: d.last_error,
     sentAt: d.sent_at === null ? null : new Date(d.sent_at).toISOString(),
   };
+}
+
+function heardOf(column: HeardColumn): string[] {
+  return typeof column === 'string' ? (JSON.parse(column) as string[]) : column;
 }

@@ -106,4 +106,17 @@ export const migrations: string[] = [
   -- every forward ever made.
   CREATE INDEX webhook_forwards_errors ON webhook_forwards (target, id) WHERE last_error IS NOT NULL AND status != 'sent';
   `,
+  `
+  -- Claims (see src/store/claims.ts): who works a delivery or a forward, and until when. One
+  -- process owns the file, so they only ever name it; the contract is the same as on PostgreSQL.
+  ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+  ALTER TABLE deliveries ADD COLUMN claimed_until INTEGER;
+  ALTER TABLE webhook_forwards ADD COLUMN claimed_by TEXT;
+  ALTER TABLE webhook_forwards ADD COLUMN claimed_until INTEGER;
+  -- One notice per call and recipient, by constraint: code_id is NULL for notices, and NULLs never
+  -- collide in the UNIQUE of the first migration.
+  CREATE UNIQUE INDEX deliveries_one_notice ON deliveries (call_sid, channel, recipient) WHERE kind = 'missed-call';
+  -- The total of stored POSTs is now dispatched + invalid + pending (see whatsapp/overview.ts).
+  DELETE FROM webhook_counters WHERE name = 'stored';
+  `,
 ];

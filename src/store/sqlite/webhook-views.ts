@@ -1,12 +1,11 @@
 import type Database from 'better-sqlite3';
-import { EVENT_KINDS, type EventKind, type WhatsAppEvent } from '../whatsapp/event';
-import { displayTarget } from '../whatsapp/sinks';
+import type { WhatsAppEvent } from '../../whatsapp/event';
+import type { PruneCounts, TargetQueue, WebhookFacts, WebhookStore } from '../webhook-store';
 import type { SyncOf } from './async-of';
-import { SqliteCounters } from './sqlite-counters';
-import { pendingTargetsIn } from './sqlite-forwards';
-import type { FailureView, ForwardingView, PruneCounts, WebhookOverview, WebhookStore } from './webhook-store';
+import { SqliteCounters } from './counters';
+import { pendingTargetsIn } from './forwards';
 
-type ViewsPart = Pick<WebhookStore, 'overview' | 'latestEvents' | 'prune'>;
+type ViewsPart = Pick<WebhookStore, 'webhookFacts' | 'latestEvents' | 'prune'>;
 
 /** Rows deleted per table and call: pruning never holds the database for long. */
 const PRUNE_CHUNK = 2_000;
@@ -19,27 +18,13 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
     this.counters = new SqliteCounters(db);
   }
 
-  overview(targets: string[], failureLimit: number): WebhookOverview {
-    const count = (name: string) => this.counters.get(name) ?? 0;
-    const at = (name: string) => {
-      const value = this.counters.get(name);
-      return value === null ? null : new Date(value).toISOString();
-    };
+  webhookFacts(targets: string[], failureLimit: number): WebhookFacts {
     const pending = this.db.prepare(`SELECT COUNT(*) AS n FROM webhook_inbox WHERE state = 'pending'`).get() as { n: number };
     return {
-      lastVerifiedAt: at('last_verified_at'),
-      lastEventAt: at('last_event_at'),
-      counts: {
-        stored: count('stored'),
-        dispatched: count('dispatched'),
-        invalid: count('invalid'),
-        pending: pending.n,
-        events: count('events'),
-        duplicates: count('duplicates'),
-        byKind: Object.fromEntries(EVENT_KINDS.map((kind) => [kind, count(`events:${kind}`)])) as Record<EventKind, number>,
-      },
+      counters: this.counters.all(),
+      pendingPosts: pending.n,
       // Configured targets, and any other one that is still owed events (FORWARD_URL changed).
-      forwarding: [...new Set([...targets, ...pendingTargetsIn(this.db)])].map((t) => this.forwarding(t, targets.includes(t))),
+      queues: [...new Set([...targets, ...pendingTargetsIn(this.db)])].map((t) => this.queue(t)),
       failures: this.failures(failureLimit),
     };
   }
@@ -51,7 +36,7 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
     return rows.map((r) => JSON.parse(r.event) as WhatsAppEvent);
   }
 
-  prune(before: Date): PruneCounts {
+  prune(before: Date, expiredCounter: (target: string) => string): PruneCounts {
     const at = before.getTime();
     return this.db.transaction((): PruneCounts => {
       const doomed = `SELECT id FROM webhook_events WHERE received_at < ? ORDER BY id LIMIT ${PRUNE_CHUNK}`;
@@ -62,7 +47,7 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
            WHERE status = 'pending' AND event_id IN (${doomed}) GROUP BY target`,
         )
         .all(at) as Array<{ target: string; n: number }>;
-      for (const e of expired) this.counters.bump(`expired:${e.target}`, e.n);
+      for (const e of expired) this.counters.bump(expiredCounter(e.target), e.n);
       const events = this.db.prepare(`DELETE FROM webhook_events WHERE id IN (${doomed})`).run(at).changes;
       // A POST still pending is never deleted: it has not been dispatched yet.
       const inbox = this.db
@@ -83,7 +68,7 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
     })();
   }
 
-  private forwarding(target: string, configured: boolean): ForwardingView {
+  private queue(target: string): TargetQueue {
     const pending = this.db
       .prepare(
         `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_forwards WHERE target = ? AND status = 'pending'`,
@@ -96,24 +81,17 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
       )
       .get(target) as { last_error: string } | undefined;
     return {
-      target: displayTarget(target),
-      configured,
+      target,
       backlog: pending.n,
-      oldestPendingAt: pending.oldest === null ? null : new Date(pending.oldest).toISOString(),
-      sent: this.counters.get(`sent:${target}`) ?? 0,
-      rejected: this.counters.get(`rejected:${target}`) ?? 0,
-      expired: this.counters.get(`expired:${target}`) ?? 0,
+      oldestPendingAt: pending.oldest === null ? null : new Date(pending.oldest),
       lastError: lastError?.last_error ?? null,
     };
   }
 
-  private failures(limit: number): FailureView[] {
+  private failures(limit: number): WhatsAppEvent[] {
     const rows = this.db
       .prepare(`SELECT event FROM webhook_events WHERE failed = 1 ORDER BY id DESC LIMIT ?`)
       .all(limit) as Array<{ event: string }>;
-    return rows.map((r) => {
-      const e = JSON.parse(r.event) as WhatsAppEvent;
-      return { eventId: e.id, kind: e.kind, type: e.type, phoneNumberId: e.phoneNumberId, receivedAt: e.receivedAt, errors: e.errors ?? [] };
-    });
+    return rows.map((r) => JSON.parse(r.event) as WhatsAppEvent);
   }
 }

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 export class SqliteCounters {
   private readonly add: Database.Statement<[string, number]>;
   private readonly put: Database.Statement<[string, number]>;
-  private readonly read: Database.Statement<[string], { value: number }>;
+  private readonly every: Database.Statement<[], { name: string; value: number }>;
 
   constructor(db: Database.Database) {
     this.add = db.prepare(
@@ -14,7 +14,7 @@ export class SqliteCounters {
     this.put = db.prepare(
       `INSERT INTO webhook_counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
     );
-    this.read = db.prepare(`SELECT value FROM webhook_counters WHERE name = ?`);
+    this.every = db.prepare(`SELECT name, value FROM webhook_counters`);
   }
 
   bump(name: string, by = 1): void {
@@ -25,7 +25,7 @@ export class SqliteCounters {
     this.put.run(name, value);
   }
 
-  get(name: string): number | null {
-    return this.read.get(name)?.value ?? null;
+  all(): Map<string, number> {
+    return new Map(this.every.all().map((r) => [r.name, r.value]));
   }
 }

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { SyncOf } from './async-of';
-import { toCallView, toCodeView, type CallRow, type CodeRow, type DeliveryRow } from './sqlite-rows';
-import type { CallView, CodeView, Store } from './store';
+import { toCallView, toCodeView, type CallRow, type CodeRow, type DeliveryRow } from '../rows';
+import type { CallView, CodeView, CallStore } from '../call-store';
 
-type ViewsPart = Pick<Store, 'listCodes' | 'latestCall'>;
+type ViewsPart = Pick<CallStore, 'listCodes' | 'latestCall'>;
 
 /** What the admin API and the operator page show of calls and codes. */
 export class SqliteCallViews implements SyncOf<ViewsPart> {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SyncOf } from './async-of';
-import type { SessionStore } from './session-store';
+import type { SessionStore } from '../session-store';
 
 /** Sessions in `admin_sessions`: they survive a restart, so a deploy does not sign the operator out. */
 export class SqliteSessions implements SyncOf<SessionStore> {

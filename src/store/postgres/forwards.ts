@@ -1,0 +1,176 @@
+import type { Claim } from '../claims';
+import type { ForwardJob, WebhookStore } from '../webhook-store';
+import { bumpCounters } from './counters';
+import type { Database, Query } from './pool';
+
+type ForwardsPart = Pick<
+  WebhookStore,
+  | 'claimForwardHeads'
+  | 'claimNextInLane'
+  | 'renewForwardClaims'
+  | 'releaseForwardClaim'
+  | 'markForwardSent'
+  | 'markForwardRetry'
+  | 'markForwardRejected'
+  | 'pendingTargets'
+  | 'nextForwardDueAt'
+>;
+
+interface ForwardRow {
+  id: number;
+  target: string;
+  lane: string;
+  attempts: number;
+  created_at: Date;
+  key: string;
+  event: string;
+}
+
+/**
+ * The oldest pending forward of each lane of the targets in `$1`: only it may be sent, so a lane
+ * keeps its order. A loose index scan (one seek per lane on the pending-forwards index), however
+ * long the backlog: `DISTINCT ON` would read every pending row on each pass.
+ */
+const LANE_HEADS = `
+  WITH RECURSIVE heads AS (
+    SELECT t.target, h.lane, h.id FROM unnest($1::text[]) AS t (target)
+    CROSS JOIN LATERAL (
+      SELECT lane, id FROM webhook_forwards WHERE status = 'pending' AND target = t.target ORDER BY lane, id LIMIT 1
+    ) h
+    UNION ALL
+    SELECT heads.target, n.lane, n.id FROM heads
+    CROSS JOIN LATERAL (
+      SELECT lane, id FROM webhook_forwards
+      WHERE status = 'pending' AND target = heads.target AND lane > heads.lane ORDER BY lane, id LIMIT 1
+    ) n
+  )`;
+
+/**
+ * Claims the rows of `candidates` that are still claimable once locked, and returns them as jobs.
+ * SKIP LOCKED leaves what another instance is claiming right now to it; the conditions, checked
+ * again on each locked row, keep out a forward claimed or finished a moment ago.
+ */
+function claimSql(candidates: string, limit: string): string {
+  return `, claimable AS (
+      SELECT f.id FROM webhook_forwards f
+      WHERE f.id IN (${candidates}) AND f.status = 'pending' AND f.next_attempt_at <= $2
+        AND (f.claimed_until IS NULL OR f.claimed_until <= $2)
+      ORDER BY f.id LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+      UPDATE webhook_forwards f SET claimed_by = $3, claimed_until = $4 FROM claimable WHERE f.id = claimable.id
+      RETURNING f.id, f.target, f.lane, f.attempts, f.created_at, f.event_id
+    )
+    SELECT c.id, c.target, c.lane, c.attempts, c.created_at, e.key, e.event
+    FROM claimed c JOIN webhook_events e ON e.id = c.event_id ORDER BY c.id`;
+}
+
+/** What is owed to each forwarding target, lane by lane, worked by whichever instance claims a lane. */
+export class PostgresForwards implements ForwardsPart {
+  constructor(private readonly db: Database) {}
+
+  async claimForwardHeads(targets: string[], claim: Claim, limit: number): Promise<ForwardJob[]> {
+    if (targets.length === 0) return [];
+    return this.claim(`${LANE_HEADS}${claimSql('SELECT id FROM heads', '$5')}`, [targets, claim.now, claim.worker, claim.until, limit]);
+  }
+
+  async claimNextInLane(target: string, lane: string, claim: Claim): Promise<ForwardJob | null> {
+    const head = `SELECT id FROM webhook_forwards WHERE status = 'pending' AND target = $1 AND lane = $5 ORDER BY id LIMIT 1`;
+    const [job] = await this.claim(`WITH lane AS (SELECT 1)${claimSql(head, '1')}`, [target, claim.now, claim.worker, claim.until, lane]);
+    return job ?? null;
+  }
+
+  private async claim(sql: string, params: unknown[]): Promise<ForwardJob[]> {
+    const rows = await this.db.transaction((query) => query<ForwardRow>(sql, params), { synchronousCommit: false });
+    return (rows ?? []).map(toJob);
+  }
+
+  async renewForwardClaims(ids: number[], claim: Claim): Promise<void> {
+    if (ids.length === 0) return;
+    await this.unsynced((query) =>
+      query(
+        `UPDATE webhook_forwards SET claimed_until = $1 WHERE id = ANY($2::bigint[]) AND claimed_by = $3 AND status = 'pending'`,
+        [claim.until, ids, claim.worker],
+      ),
+    );
+  }
+
+  async releaseForwardClaim(id: number, worker: string): Promise<void> {
+    await this.unsynced((query) =>
+      query(`UPDATE webhook_forwards SET claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND claimed_by = $2`, [id, worker]),
+    );
+  }
+
+  async markForwardSent(id: number, at: Date, counter: string): Promise<void> {
+    await this.finish(id, { status: 'sent', sentAt: at, error: null }, counter);
+  }
+
+  async markForwardRetry(id: number, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.unsynced((query) =>
+      query(
+        `UPDATE webhook_forwards SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL
+         WHERE id = $3 AND status = 'pending'`,
+        [error, nextAttemptAt, id],
+      ),
+    );
+  }
+
+  async markForwardRejected(id: number, error: string, counter: string): Promise<void> {
+    await this.finish(id, { status: 'rejected', sentAt: null, error }, counter);
+  }
+
+  async pendingTargets(): Promise<string[]> {
+    return pendingTargetsWith(this.db.query);
+  }
+
+  async nextForwardDueAt(targets: string[]): Promise<Date | null> {
+    if (targets.length === 0) return null;
+    const [row] = await this.db.query<{ at: Date | null }>(
+      `${LANE_HEADS} SELECT MIN(GREATEST(f.next_attempt_at, f.claimed_until)) AS at FROM webhook_forwards f WHERE f.id IN (SELECT id FROM heads)`,
+      [targets],
+    );
+    return row?.at ?? null;
+  }
+
+  /** Ends a pending forward and counts the outcome once (the count outlives pruning). Not synced: at least once. */
+  private async finish(id: number, end: { status: 'sent' | 'rejected'; sentAt: Date | null; error: string | null }, counter: string): Promise<void> {
+    await this.unsynced(async (query) => {
+      const changed = await query(
+        `UPDATE webhook_forwards SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1,
+           claimed_by = NULL, claimed_until = NULL
+         WHERE id = $4 AND status = 'pending' RETURNING id`,
+        [end.status, end.sentAt, end.error, id],
+      );
+      if (changed.length > 0) await bumpCounters(query, [{ name: counter, by: 1 }]);
+    });
+  }
+
+  private async unsynced(work: (query: Query) => Promise<unknown>): Promise<void> {
+    await this.db.transaction(work, { synchronousCommit: false });
+  }
+}
+
+/** Every target with forwards pending, configured or not: one index seek per target. */
+export async function pendingTargetsWith(query: Query): Promise<string[]> {
+  const rows = await query<{ target: string }>(
+    `WITH RECURSIVE targets AS (
+       (SELECT target FROM webhook_forwards WHERE status = 'pending' ORDER BY target LIMIT 1)
+       UNION ALL
+       SELECT n.target FROM targets CROSS JOIN LATERAL (
+         SELECT target FROM webhook_forwards WHERE status = 'pending' AND target > targets.target ORDER BY target LIMIT 1
+       ) n
+     ) SELECT target FROM targets`,
+  );
+  return rows.map((r) => r.target);
+}
+
+function toJob(row: ForwardRow): ForwardJob {
+  return {
+    id: row.id,
+    target: row.target,
+    lane: row.lane,
+    attempts: row.attempts,
+    eventId: row.key,
+    body: row.event,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,197 @@
+import type Database from 'better-sqlite3';
+import type { Claim } from '../claims';
+import type { ForwardJob, WebhookStore } from '../webhook-store';
+import type { SyncOf } from './async-of';
+import { SqliteCounters } from './counters';
+import { idList } from './id-list';
+import { unsynced } from './unsynced';
+
+type ForwardsPart = Pick<
+  WebhookStore,
+  | 'claimForwardHeads'
+  | 'claimNextInLane'
+  | 'renewForwardClaims'
+  | 'releaseForwardClaim'
+  | 'markForwardSent'
+  | 'markForwardRetry'
+  | 'markForwardRejected'
+  | 'pendingTargets'
+  | 'nextForwardDueAt'
+>;
+
+interface ForwardRow {
+  id: number;
+  target: string;
+  lane: string;
+  attempts: number;
+  created_at: number;
+  key: string;
+  event: string;
+}
+
+interface LaneHead {
+  id: number;
+  lane: string;
+}
+
+/** Claimable: pending, due, and held by no live claim. */
+const CLAIMABLE = `status = 'pending' AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)`;
+
+/** What is owed to each forwarding target, lane by lane. */
+export class SqliteForwards implements SyncOf<ForwardsPart> {
+  private readonly counters: SqliteCounters;
+  private readonly firstLaneHead: Database.Statement<[string], LaneHead>;
+  private readonly nextLaneHead: Database.Statement<[string, string], LaneHead>;
+
+  constructor(private readonly db: Database.Database) {
+    this.counters = new SqliteCounters(db);
+    // Both are seeks on the pending-forwards index (target, lane, id).
+    const queue = `FROM webhook_forwards WHERE status = 'pending' AND target = ?`;
+    this.firstLaneHead = db.prepare(`SELECT id, lane ${queue} ORDER BY lane, id LIMIT 1`);
+    this.nextLaneHead = db.prepare(`SELECT id, lane ${queue} AND lane > ? ORDER BY lane, id LIMIT 1`);
+  }
+
+  claimForwardHeads(targets: string[], claim: Claim, limit: number): ForwardJob[] {
+    return unsynced(this.db, this.db.transaction(() => {
+      const ids = this.db
+        .prepare(`SELECT id FROM webhook_forwards WHERE id IN (SELECT value FROM json_each(@heads)) AND ${CLAIMABLE} ORDER BY id LIMIT @limit`)
+        .pluck()
+        .all({ heads: idList(this.laneHeads(targets)), now: claim.now.getTime(), limit }) as number[];
+      return this.claim(ids, claim);
+    }));
+  }
+
+  claimNextInLane(target: string, lane: string, claim: Claim): ForwardJob | null {
+    return unsynced(this.db, this.db.transaction(() => {
+      const head = this.db
+        .prepare(`SELECT id FROM webhook_forwards WHERE target = ? AND lane = ? AND status = 'pending' ORDER BY id LIMIT 1`)
+        .pluck()
+        .get(target, lane) as number | undefined;
+      if (head === undefined) return null;
+      const claimable = this.db.prepare(`SELECT id FROM webhook_forwards WHERE id = @head AND ${CLAIMABLE}`).pluck().get({
+        head,
+        now: claim.now.getTime(),
+      }) as number | undefined;
+      return claimable === undefined ? null : (this.claim([claimable], claim)[0] ?? null);
+    }));
+  }
+
+  renewForwardClaims(ids: number[], claim: Claim): void {
+    if (ids.length === 0) return;
+    unsynced(this.db, () =>
+      this.db
+        .prepare(
+          `UPDATE webhook_forwards SET claimed_until = ?
+           WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ? AND status = 'pending'`,
+        )
+        .run(claim.until.getTime(), idList(ids), claim.worker),
+    );
+  }
+
+  releaseForwardClaim(id: number, worker: string): void {
+    unsynced(this.db, () =>
+      this.db.prepare(`UPDATE webhook_forwards SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?`).run(id, worker),
+    );
+  }
+
+  /**
+   * The oldest pending forward of each lane of `targets`: only it may be sent, so a lane keeps its
+   * order. One index seek per lane, however long the backlog: a GROUP BY read every pending row,
+   * 12 ms per forwarder pass with 80,000 owed to a slow receiver, and a pass follows every dispatch.
+   */
+  private laneHeads(targets: string[]): number[] {
+    const heads: number[] = [];
+    for (const target of targets) {
+      for (let head = this.firstLaneHead.get(target); head; head = this.nextLaneHead.get(target, head.lane)) heads.push(head.id);
+    }
+    return heads;
+  }
+
+  private claim(ids: number[], claim: Claim): ForwardJob[] {
+    if (ids.length === 0) return [];
+    this.db
+      .prepare(`UPDATE webhook_forwards SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT value FROM json_each(?))`)
+      .run(claim.worker, claim.until.getTime(), idList(ids));
+    const rows = this.db
+      .prepare(
+        `SELECT f.id, f.target, f.lane, f.attempts, f.created_at, e.key, e.event
+         FROM webhook_forwards f JOIN webhook_events e ON e.id = f.event_id
+         WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id`,
+      )
+      .all(idList(ids)) as ForwardRow[];
+    return rows.map(toJob);
+  }
+
+  markForwardSent(id: number, at: Date, counter: string): void {
+    this.finish(id, { status: 'sent', sentAt: at.getTime(), error: null }, counter);
+  }
+
+  markForwardRetry(id: number, error: string, nextAttemptAt: Date): void {
+    unsynced(this.db, () =>
+      this.db
+        .prepare(
+          `UPDATE webhook_forwards SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL, claimed_until = NULL
+           WHERE id = ? AND status = 'pending'`,
+        )
+        .run(error, nextAttemptAt.getTime(), id),
+    );
+  }
+
+  markForwardRejected(id: number, error: string, counter: string): void {
+    this.finish(id, { status: 'rejected', sentAt: null, error }, counter);
+  }
+
+  pendingTargets(): string[] {
+    return pendingTargetsIn(this.db);
+  }
+
+  nextForwardDueAt(targets: string[]): Date | null {
+    const row = this.db
+      .prepare(
+        `SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) AS at FROM webhook_forwards
+         WHERE id IN (SELECT value FROM json_each(?))`,
+      )
+      .get(idList(this.laneHeads(targets))) as { at: number | null };
+    return row.at === null ? null : new Date(row.at);
+  }
+
+  /**
+   * Ends a pending forward and counts the outcome (the count outlives pruning). Not synced: after a
+   * power cut an event whose outcome was lost is sent again (at least once).
+   */
+  private finish(id: number, end: { status: 'sent' | 'rejected'; sentAt: number | null; error: string | null }, counter: string): void {
+    unsynced(this.db, this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          `UPDATE webhook_forwards SET status = ?, sent_at = ?, last_error = ?, attempts = attempts + 1,
+             claimed_by = NULL, claimed_until = NULL
+           WHERE id = ? AND status = 'pending'`,
+        )
+        .run(end.status, end.sentAt, end.error, id).changes;
+      if (changed > 0) this.counters.bump(counter);
+    }));
+  }
+}
+
+/** Every target with forwards pending, configured or not: one index seek per target, as lane heads are found. */
+export function pendingTargetsIn(db: Database.Database): string[] {
+  const first = db.prepare<[], { target: string }>(`SELECT target FROM webhook_forwards WHERE status = 'pending' ORDER BY target LIMIT 1`);
+  const next = db.prepare<[string], { target: string }>(
+    `SELECT target FROM webhook_forwards WHERE status = 'pending' AND target > ? ORDER BY target LIMIT 1`,
+  );
+  const targets: string[] = [];
+  for (let row = first.get(); row; row = next.get(row.target)) targets.push(row.target);
+  return targets;
+}
+
+function toJob(row: ForwardRow): ForwardJob {
+  return {
+    id: row.id,
+    target: row.target,
+    lane: row.lane,
+    attempts: row.attempts,
+    eventId: row.key,
+    body: row.event,
+    createdAt: new Date(row.created_at),
+  };
+}

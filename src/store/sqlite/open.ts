@@ -1,0 +1,39 @@
+import { LocalSignals } from '../signals';
+import type { SessionStore } from '../session-store';
+import type { Stores } from '../stores';
+import type { CallStore } from '../call-store';
+import type { WebhookStore } from '../webhook-store';
+import { asyncOf } from './async-of';
+import { SqliteCallStore } from './call-store';
+import { SqliteCallViews } from './call-views';
+import { openDatabase, type OpenOptions } from './database';
+import { sqliteStoreError } from './errors';
+import { SqliteForwards } from './forwards';
+import { SqliteInbox } from './inbox';
+import { SqliteSessions } from './sessions';
+import { SqliteWebhookViews } from './webhook-views';
+
+/** Every store on the one SQLite file under `dataDir`: the embedded default, for one instance. */
+export function openSqliteStores(dataDir: string, options: OpenOptions = { migrate: true }): Stores {
+  const db = openDatabase(dataDir, options);
+  const signals = new LocalSignals();
+  return {
+    backend: 'sqlite',
+    calls: asyncOf<CallStore>(new SqliteCallStore(db), new SqliteCallViews(db)),
+    webhooks: asyncOf<WebhookStore>(new SqliteInbox(db), new SqliteForwards(db), new SqliteWebhookViews(db)),
+    sessions: asyncOf<SessionStore>(new SqliteSessions(db)),
+    signals,
+    ping() {
+      try {
+        db.prepare('SELECT 1').get();
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(sqliteStoreError(error));
+      }
+    },
+    async close() {
+      await signals.close();
+      if (db.open) db.close();
+    },
+  };
+}
