@@ -81,6 +81,8 @@ export interface HarnessOptions {
   postgres?: boolean;
   /** Claims' lease (default 30 s). */
   leaseMs?: number;
+  /** How often idle workers look for work without a wake-up (default 50 ms). */
+  pollMs?: number;
 }
 
 /** The real service with its real parts on loopback: SQLite in a temp folder, SMTP, Twilio's API. */
@@ -128,7 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       logger: createLogger({ level: config.logLevel, destination }),
       clock: options.clock,
       retry: options.retry ?? FAST_RETRY,
-      pollMs: 50,
+      pollMs: options.pollMs ?? 50,
       missedCallDeadlineMs: options.missedCallDeadlineMs,
       onEvent: options.onEvent,
       // Forwarding retries in milliseconds too.

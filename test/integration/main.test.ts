@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { signPayload } from '../../src/whatsapp/sign';
 import { textBatch } from '../helpers/meta-payloads';
@@ -19,6 +20,15 @@ function startMain(env: Record<string, string>, cwd: string) {
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, output: () => output };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -45,6 +55,16 @@ describe('starting the service', () => {
       expect(out).toContain(`${name}: required`);
     }
     expect(out).toContain('TWILIO_PHONE_NUMBER: must be E.164');
+  });
+
+  it('refuses to start when PostgreSQL does not answer: exit 69, naming DATABASE_URL with its password masked', async () => {
+    const port = await closedPort();
+    const main = startMain({ DATA_DIR: path.join(dir, 'data'), DATABASE_URL: `postgres://wa:s3cret-pw@127.0.0.1:${port}/wa` }, dir);
+    expect(await main.exited).toBe(69);
+    const out = main.output();
+    expect(out).toContain(`DATABASE_URL=postgres://wa:***@127.0.0.1:${port}/wa`);
+    expect(out).toContain('connection refused: is PostgreSQL running and listening on that host and port?');
+    expect(out).not.toContain('s3cret-pw');
   });
 
   it('runs in local mode with nothing set, reads .env, never prints the generated secrets, and stops on SIGTERM', async () => {

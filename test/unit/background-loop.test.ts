@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { BackgroundLoop } from '../../src/background-loop';
+import { StoreError } from '../../src/store/store-error';
 
 /** Long enough that no poll happens during a test unless the test asks for one. */
 const NEVER_POLLS = 60_000;
@@ -240,5 +241,46 @@ describe('BackgroundLoop', () => {
     expect(ran.settled).toBe(false);
     passes.finish();
     await until(() => ran.settled, 'runNow to resolve');
+  });
+
+  it('tries again soon after a transient store failure, backing off, though the poll is far off', async () => {
+    const lines: string[] = [];
+    let failures = 3;
+    const times: number[] = [];
+    const loop = new BackgroundLoop({
+      name: 'test loop',
+      logger: pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => done(void lines.push(chunk.toString('utf8'))) })),
+      pollMs: NEVER_POLLS,
+      pass: () => {
+        times.push(Date.now());
+        return failures-- > 0 ? Promise.reject(new StoreError('PostgreSQL: the database system is shutting down', { transient: true, code: '57P01' })) : Promise.resolve(null);
+      },
+    });
+    loops.push(loop);
+    loop.start();
+    await until(() => times.length === 4, 'three retries after the failures', 5_000);
+    // 100 ms, then 200, then 400: each wait at least the one before it doubled.
+    const waits = times.slice(1).map((t, i) => t - (times[i] as number));
+    expect(waits[0]).toBeGreaterThanOrEqual(95);
+    expect(waits[1]).toBeGreaterThanOrEqual(195);
+    expect(waits[2]).toBeGreaterThanOrEqual(395);
+    expect(lines.filter((l) => l.includes('the store is unavailable; will try again'))).toHaveLength(3);
+    expect(lines.every((l) => (JSON.parse(l) as { level: number }).level === 40)).toBe(true);
+  });
+
+  it('waits for the next poll after a failure that is not transient', async () => {
+    const passes = new Passes();
+    let calls = 0;
+    const loop = new BackgroundLoop({
+      name: 'test loop',
+      logger: pino({ level: 'silent' }),
+      pollMs: NEVER_POLLS,
+      pass: () => (++calls === 1 ? Promise.reject(new StoreError('SQLite: no such table', { transient: false, code: 'SQLITE_ERROR' })) : passes.pass()),
+    });
+    loops.push(loop);
+    loop.start();
+    await until(() => calls === 1, 'the failed pass');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(calls).toBe(1);
   });
 });

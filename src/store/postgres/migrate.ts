@@ -12,10 +12,10 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS wa_onboard_migrations (
 /** How far the database's schema is (0 for an empty database). */
 export async function schemaStatus(client: pg.ClientBase): Promise<SchemaStatus> {
   try {
-    const [row] = (await client.query<{ applied: number | null }>(
-      `SELECT CASE WHEN to_regclass('wa_onboard_migrations') IS NULL THEN 0
-              ELSE (SELECT COALESCE(max(version), 0) FROM wa_onboard_migrations) END AS applied`,
-    )).rows;
+    // A table that does not exist cannot even be named in a query that would not read it.
+    const [ledger] = (await client.query<{ found: boolean }>(`SELECT to_regclass('wa_onboard_migrations') IS NOT NULL AS found`)).rows;
+    if (!ledger?.found) return { applied: 0, known: migrations.length };
+    const [row] = (await client.query<{ applied: number | null }>(`SELECT max(version) AS applied FROM wa_onboard_migrations`)).rows;
     return { applied: Number(row?.applied ?? 0), known: migrations.length };
   } catch (error) {
     throw postgresStoreError(error);

@@ -34,7 +34,7 @@ export async function openPostgresStores(options: PostgresOptions): Promise<Stor
     options.logger.warn({ err: error.message }, 'a pooled database connection was closed; it is replaced on the next request'),
   );
   try {
-    const client = await db.pool.connect().catch((error: unknown) => {
+    const client = await db.checkout().catch((error: unknown) => {
       throw describeConnectFailure(options.url, error);
     });
     try {

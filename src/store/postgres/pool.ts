@@ -75,6 +75,14 @@ export class Database {
       throw postgresStoreError(error);
     }
     let failure: unknown;
+    // pg-pool takes its error listener off a client it hands out. A connection the server ends while
+    // we hold it (a restart, a failover, pg_terminate_backend) then emits 'error' with no listener:
+    // an uncaught exception that ends the process, though the query in flight rejects as well. That
+    // rejection is the one reported; the event only marks the connection as one not to reuse.
+    const onLost = (error: Error) => {
+      failure ??= error;
+    };
+    client.on('error', onLost);
     try {
       await client.query(options.synchronousCommit === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       if (options.lock) {
@@ -97,9 +105,34 @@ export class Database {
       await client.query('ROLLBACK').catch(() => undefined);
       throw postgresStoreError(error);
     } finally {
+      client.off('error', onLost);
       // A connection that broke mid-transaction is destroyed, not handed to the next caller.
       client.release(failure !== undefined && brokenConnection(failure) ? (failure as Error) : undefined);
     }
+  }
+
+  /**
+   * A connection of the pool for a caller's own use; `release()` gives it back. While it is checked
+   * out the pool does not listen for its errors: a server that ends it between two queries (a
+   * restart) would raise an 'error' no one hears, and that ends the process. Heard here instead:
+   * the next query on it fails, and it is dropped when released.
+   */
+  async checkout(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw postgresStoreError(error);
+    }
+    let lost: Error | undefined;
+    const hear = (error: Error) => (lost = error);
+    client.on('error', hear);
+    const release = client.release.bind(client);
+    client.release = (error?: Error | boolean) => {
+      client.removeListener('error', hear);
+      release(error ?? lost);
+    };
+    return client;
   }
 
   async close(): Promise<void> {
