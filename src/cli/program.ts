@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError } from '../config';
 import { SAMPLE_EVENT_NAMES, type SampleEventName } from '../embedded/sample-webhook-events';
 import { REHEARSAL_CALLER, STEP_NAMES, type StepName } from '../meta/onboarding';
+import { dbMigrateCommand, dbStatusCommand } from './commands/db';
 import { doctorCommand } from './commands/doctor';
 import type { CommandContext } from './commands/command-context';
 import { metaVerifyCommand, type MetaVerifyOptions } from './commands/meta-verify';
@@ -94,6 +95,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--timeout <seconds>', 'how long to wait for the code', secondsArgument, 300)
     .option('--connect-timeout <seconds>', 'how long to wait for CONNECTED', secondsArgument, 120)
     .action(action<MetaVerifyOptions & { from?: StepName }>(metaVerifyCommand));
+
+  const db = program.command('db').description('the database: SQLite in DATA_DIR, or PostgreSQL at DATABASE_URL');
+  db.command('status').description("which database, and whether its schema is this release's").action(action(dbStatusCommand));
+  db.command('migrate').description("apply this release's migrations (the release step for DATABASE_MIGRATE=off)").action(action(dbMigrateCommand));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -131,9 +131,13 @@ export interface CallStore {
   renewDeliveryClaims(ids: number[], claim: Claim): Promise<void>;
   /** Sent: the delivery is done, its claim released. */
   markDeliverySent(id: number, at: Date): Promise<void>;
-  /** A transient failure: counted, tried again at `nextAttemptAt`, its claim released. */
+  /**
+   * A transient failure: counted, tried again at `nextAttemptAt`, its claim released. Changes
+   * nothing once the delivery is no longer pending (another instance sent it after this one's lease
+   * ran out).
+   */
   markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): Promise<void>;
-  /** A permanent failure: never tried again, its claim released. */
+  /** A permanent failure: never tried again, its claim released. Changes nothing once it is no longer pending. */
   markDeliveryFailed(id: number, error: string): Promise<void>;
   /**
    * When a pending delivery can next be claimed (its attempt due and no live claim on it), if any:

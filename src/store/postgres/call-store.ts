@@ -153,7 +153,7 @@ export class PostgresCallStore implements WritePart {
   async markDeliveryRetry(id: number, error: string, nextAttemptAt: Date): Promise<void> {
     await this.db.query(
       `UPDATE deliveries SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL
-       WHERE id = $3`,
+       WHERE id = $3 AND status = 'pending'`,
       [error, nextAttemptAt, id],
     );
   }
@@ -161,7 +161,7 @@ export class PostgresCallStore implements WritePart {
   async markDeliveryFailed(id: number, error: string): Promise<void> {
     await this.db.query(
       `UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = $1, claimed_by = NULL, claimed_until = NULL
-       WHERE id = $2`,
+       WHERE id = $2 AND status = 'pending'`,
       [error, id],
     );
   }

@@ -114,5 +114,13 @@ export const migrations: string[] = [
     expires_at timestamptz NOT NULL
   );
   CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+
+  -- wa-onboard db copy: which SQLite database was copied in, so running it again (after an
+  -- interruption, or once the SQLite service stopped) adds what is missing and refuses another source.
+  CREATE TABLE wa_onboard_copies (
+    source      text PRIMARY KEY,
+    started_at  timestamptz NOT NULL,
+    finished_at timestamptz
+  );
   `,
 ];

@@ -68,21 +68,8 @@ export class Database {
     work: (query: Query) => Promise<T>,
     options: { synchronousCommit?: boolean; lock?: { key: number; wait: boolean } } = {},
   ): Promise<T | null> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw postgresStoreError(error);
-    }
+    const client = await this.checkout();
     let failure: unknown;
-    // pg-pool takes its error listener off a client it hands out. A connection the server ends while
-    // we hold it (a restart, a failover, pg_terminate_backend) then emits 'error' with no listener:
-    // an uncaught exception that ends the process, though the query in flight rejects as well. That
-    // rejection is the one reported; the event only marks the connection as one not to reuse.
-    const onLost = (error: Error) => {
-      failure ??= error;
-    };
-    client.on('error', onLost);
     try {
       await client.query(options.synchronousCommit === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       if (options.lock) {
@@ -105,17 +92,17 @@ export class Database {
       await client.query('ROLLBACK').catch(() => undefined);
       throw postgresStoreError(error);
     } finally {
-      client.off('error', onLost);
       // A connection that broke mid-transaction is destroyed, not handed to the next caller.
       client.release(failure !== undefined && brokenConnection(failure) ? (failure as Error) : undefined);
     }
   }
 
   /**
-   * A connection of the pool for a caller's own use; `release()` gives it back. While it is checked
-   * out the pool does not listen for its errors: a server that ends it between two queries (a
-   * restart) would raise an 'error' no one hears, and that ends the process. Heard here instead:
-   * the next query on it fails, and it is dropped when released.
+   * A connection of the pool for a caller's own use; `release()` gives it back. pg-pool takes its
+   * error listener off a client it hands out: a connection the server ends while we hold it (a
+   * restart, a failover, pg_terminate_backend) between two queries would emit an 'error' no one
+   * hears, an uncaught exception that ends the process. Heard here instead: the next query on it
+   * fails, and it is destroyed when released rather than handed to the next caller.
    */
   async checkout(): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
@@ -146,7 +133,7 @@ export class Database {
  * dispatch, again and again. It is stored as U+FFFD, the replacement character, instead.
  */
 function storable(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value;
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
   if (Array.isArray(value)) return value.map(storable);
   return value;
 }

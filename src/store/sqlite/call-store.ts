@@ -166,7 +166,7 @@ export class SqliteCallStore implements SyncOf<WritePart> {
     this.db
       .prepare(
         `UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL, claimed_until = NULL
-         WHERE id = ?`,
+         WHERE id = ? AND status = 'pending'`,
       )
       .run(error, nextAttemptAt.getTime(), id);
   }
@@ -175,7 +175,7 @@ export class SqliteCallStore implements SyncOf<WritePart> {
     this.db
       .prepare(
         `UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?, claimed_by = NULL, claimed_until = NULL
-         WHERE id = ?`,
+         WHERE id = ? AND status = 'pending'`,
       )
       .run(error, id);
   }
