@@ -91,7 +91,7 @@ it('stores exactly what it accepted: a refused request adds no inbox row, call o
   const accepted = (r: Result) => typeof r.status === 'number' && r.status >= 200 && r.status < 300;
   const calls = results.filter((r) => r.stores === 'call');
   // PostgreSQL keeps a NUL as U+FFFD (its text cannot hold one): a CallSid is compared the same way.
-  const asStored = (sid: string) => sid.replace(/\u0000/g, '\uFFFD');
+  const asStored = (sid: string) => sid.replaceAll('\u0000', '\uFFFD');
   const storedSids = new Set(after.callSids.map(asStored));
   const misplaced = calls.filter((r) => storedSids.has(asStored(r.call?.sid ?? '')) !== (accepted(r) && r.call?.addsCall === true));
   expect(describeFailures(misplaced, () => ['its call is stored, or missing, against what it was answered'])).toBe('');
