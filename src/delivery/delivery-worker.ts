@@ -3,6 +3,7 @@ import { ClaimKeeper } from '../claim-keeper';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CallStore, DeliveryJob } from '../store/call-store';
+import { recordOutcome } from '../store/record-outcome';
 import { DeliveryError } from './delivery-error';
 import { sendDelivery } from './send';
 import type { Clock, Mailer, SmsSender } from './ports';
@@ -22,6 +23,8 @@ export interface DeliveryWorkerDeps {
   worker: string;
   /** How long a claim holds without renewal (see store/claims.ts). */
   leaseMs: number;
+  /** How long an outcome is retried while the store fails transiently (default: recordOutcome's). */
+  recordPatienceMs?: number;
 }
 
 /**
@@ -120,27 +123,33 @@ export class DeliveryWorker {
   }
 
   private async attempt(job: DeliveryJob): Promise<void> {
-    const { store, clock, logger, metrics, retry } = this.deps;
+    const { store, clock, logger, metrics } = this.deps;
     const log = logger.child({ delivery: job.id, kind: job.kind, channel: job.channel, callSid: job.call.callSid });
     try {
       await sendDelivery(job, this.deps);
-      await store.markDeliverySent(job.id, clock.now());
-      metrics.deliveryAttempted(job.channel, 'sent');
-      log.info({ attempts: job.attempts + 1 }, 'delivered');
     } catch (error) {
-      const failure = error instanceof DeliveryError ? error : new DeliveryError(messageOf(error), { permanent: false });
-      const attempts = job.attempts + 1;
-      if (failure.permanent || attempts >= retry.maxAttempts) {
-        const reason = failure.permanent ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
-        await store.markDeliveryFailed(job.id, reason);
-        metrics.deliveryAttempted(job.channel, 'failed');
-        log.error({ attempts, reason }, 'delivery failed for good');
-      } else {
-        const next = new Date(clock.now().getTime() + retry.delayMs(attempts));
-        await store.markDeliveryRetry(job.id, failure.message, next);
-        metrics.deliveryAttempted(job.channel, 'retry');
-        log.warn({ attempts, reason: failure.message, retryAt: next.toISOString() }, 'delivery failed; will retry');
-      }
+      await this.failed(job, error instanceof DeliveryError ? error : new DeliveryError(messageOf(error), { permanent: false }), log);
+      return;
+    }
+    // Sent: a failure to record it from here on must never look like a failed send (it would be sent again).
+    await recordOutcome(() => store.markDeliverySent(job.id, clock.now()), this.deps.recordPatienceMs);
+    metrics.deliveryAttempted(job.channel, 'sent');
+    log.info({ attempts: job.attempts + 1 }, 'delivered');
+  }
+
+  private async failed(job: DeliveryJob, failure: DeliveryError, log: Logger): Promise<void> {
+    const { store, clock, metrics, retry } = this.deps;
+    const attempts = job.attempts + 1;
+    if (failure.permanent || attempts >= retry.maxAttempts) {
+      const reason = failure.permanent ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
+      await recordOutcome(() => store.markDeliveryFailed(job.id, reason), this.deps.recordPatienceMs);
+      metrics.deliveryAttempted(job.channel, 'failed');
+      log.error({ attempts, reason }, 'delivery failed for good');
+    } else {
+      const next = new Date(clock.now().getTime() + retry.delayMs(attempts));
+      await recordOutcome(() => store.markDeliveryRetry(job.id, failure.message, next), this.deps.recordPatienceMs);
+      metrics.deliveryAttempted(job.channel, 'retry');
+      log.warn({ attempts, reason: failure.message, retryAt: next.toISOString() }, 'delivery failed; will retry');
     }
   }
 }

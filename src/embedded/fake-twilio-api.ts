@@ -40,6 +40,11 @@ export interface FakeTwilioApi {
   script(answers: ScriptedAnswer[]): void;
   /** Drops what is left of the script: every request is answered 201 again. */
   clearScript(): void;
+  /**
+   * Takes each message at once, as Twilio queues it once the request has arrived, but answers its
+   * 201 only after `ms` (0: at once): a client that dies meanwhile never learns its SMS went out.
+   */
+  answerAfter(ms: number): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedSms[]>;
   /** The account's numbers: the live state, changed in place by number updates. */
   numbers: FakeNumber[];
@@ -72,6 +77,7 @@ export async function startFakeTwilioApi(
   const messages = new Arrivals<ReceivedSms>('SMS');
   const scripted: ScriptedAnswer[] = [];
   let attempts = 0;
+  let answerDelayMs = 0;
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
   const messagesPath = `/2010-04-01/Accounts/${account.accountSid}/Messages.json`;
   const state: NumberRoutesState = {
@@ -119,7 +125,7 @@ export async function startFakeTwilioApi(
         body: form.get('Body') ?? '',
       };
       messages.push(sms);
-      send(201, {
+      const accepted = {
         sid: `SM${String(messages.items.length).padStart(32, '0')}`,
         account_sid: account.accountSid,
         to: sms.to,
@@ -128,7 +134,9 @@ export async function startFakeTwilioApi(
         body: sms.body,
         status: 'queued',
         date_created: new Date().toUTCString(),
-      });
+      };
+      if (answerDelayMs === 0) send(201, accepted);
+      else setTimeout(() => !res.destroyed && send(201, accepted), answerDelayMs);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -144,6 +152,9 @@ export async function startFakeTwilioApi(
     },
     script: (answers) => scripted.push(...answers),
     clearScript: () => scripted.splice(0),
+    answerAfter: (ms) => {
+      answerDelayMs = ms;
+    },
     waitForMessages: (count, timeoutMs) => messages.waitFor(count, timeoutMs),
     numbers: state.numbers,
     requests,

@@ -3,6 +3,7 @@ import { ClaimKeeper } from '../claim-keeper';
 import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { recordOutcome } from '../store/record-outcome';
 import type { ForwardJob, WebhookStore } from '../store/webhook-store';
 import { displayTarget, ForwardError, type Sink } from './sinks';
 import { forwardOutcome } from './webhook-counters';
@@ -23,6 +24,8 @@ export interface ForwarderDeps {
   worker: string;
   /** How long a claim holds without renewal (see store/claims.ts). */
   leaseMs: number;
+  /** How long an outcome is retried while the store fails transiently (default: recordOutcome's). */
+  recordPatienceMs?: number;
 }
 
 /**
@@ -152,7 +155,7 @@ export class Forwarder {
       }
       return this.failed(job, error instanceof ForwardError ? error : new ForwardError(String(error), { permanent: false }));
     }
-    await webhooks.markForwardSent(job.id, clock.now(), forwardOutcome('sent', target));
+    await recordOutcome(() => webhooks.markForwardSent(job.id, clock.now(), forwardOutcome('sent', target)), this.deps.recordPatienceMs);
     metrics.forwardAttempted(target, 'sent');
     logger.debug({ target: displayTarget(target), event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
     return true;
@@ -162,13 +165,13 @@ export class Forwarder {
     const { webhooks, clock, logger, metrics } = this.deps;
     const target = job.target;
     if (failure.permanent) {
-      await webhooks.markForwardRejected(job.id, failure.message, forwardOutcome('rejected', target));
+      await recordOutcome(() => webhooks.markForwardRejected(job.id, failure.message, forwardOutcome('rejected', target)), this.deps.recordPatienceMs);
       metrics.forwardAttempted(target, 'rejected');
       logger.error({ target: displayTarget(target), event: job.eventId, reason: failure.message }, 'the target refused an event for good');
       return true;
     }
     const next = new Date(clock.now().getTime() + this.deps.backoffMs(job.attempts + 1));
-    await webhooks.markForwardRetry(job.id, failure.message, next);
+    await recordOutcome(() => webhooks.markForwardRetry(job.id, failure.message, next), this.deps.recordPatienceMs);
     metrics.forwardAttempted(target, 'retry');
     logger.warn(
       { target: displayTarget(target), event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },

@@ -85,11 +85,11 @@ describe('a graceful stop (SIGTERM) during traffic', () => {
     expect(await inFlight.status).toBe(200);
     const errorStatuses = [...tally.otherStatuses.keys()].filter((status) => status >= 500);
     expect(errorStatuses).toEqual([]);
-    const inbox = world.books.inboxMessageIds();
+    const inbox = await world.books.inboxMessageIds();
     expect([...tally.acknowledged, messageId(900_000)].filter((id) => !inbox.has(id))).toEqual([]);
-    const owedAtStop = world.books.forwardStates().pending ?? 0;
-    const inboxAtStop = world.books.inboxStates();
-    expect(world.books.deliveries().find((d) => d.kind === 'code' && d.channel === 'email')?.status).toBe('pending');
+    const owedAtStop = (await world.books.forwardStates()).pending ?? 0;
+    const inboxAtStop = await world.books.inboxStates();
+    expect((await world.books.deliveries()).find((d) => d.kind === 'code' && d.channel === 'email')?.status).toBe('pending');
 
     const receiver = await world.startReceiver();
     const smtp = await world.startSmtp();

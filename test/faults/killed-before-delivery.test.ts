@@ -18,7 +18,7 @@ afterEach(async () => {
   await world?.close();
 });
 
-const codeDeliveries = () => world.books.deliveries().filter((d) => d.kind === 'code');
+const codeDeliveries = async () => (await world.books.deliveries()).filter((d) => d.kind === 'code');
 
 describe('killed between capture and delivery', () => {
   it('sends the email and the SMS once each after the restart', async () => {
@@ -38,8 +38,8 @@ describe('killed between capture and delivery', () => {
     first.kill('SIGKILL');
     await first.exited;
 
-    expect(world.books.codes()).toEqual(['482917']);
-    const beforeRestart = codeDeliveries();
+    expect(await world.books.codes()).toEqual(['482917']);
+    const beforeRestart = await codeDeliveries();
     expect(beforeRestart.map((d) => [d.channel, d.status])).toEqual([
       ['email', 'pending'],
       ['sms', 'pending'],
@@ -48,9 +48,9 @@ describe('killed between capture and delivery', () => {
     await Promise.all([smtpHole.close(), twilioHole.close()]);
     const [smtp, twilioApi] = await Promise.all([world.startSmtp(), world.startTwilioApi()]);
     await world.startService();
-    await until('both deliveries recorded as sent', () => codeDeliveries().every((d) => d.status === 'sent'));
+    await until('both deliveries recorded as sent', async () => (await codeDeliveries()).every((d) => d.status === 'sent'));
     // One attempt each after the restart: the one cut by the kill was never recorded as made.
-    expect(codeDeliveries().map((d) => [d.channel, d.attempts])).toEqual([
+    expect((await codeDeliveries()).map((d) => [d.channel, d.attempts])).toEqual([
       ['email', 1],
       ['sms', 1],
     ]);
@@ -62,7 +62,7 @@ describe('killed between capture and delivery', () => {
 
     report('killed between capture and delivery (SMTP and Twilio hanging, SIGKILL, restart)', {
       'codes acknowledged to Twilio': 1,
-      'codes stored': world.books.codes().length,
+      'codes stored': (await world.books.codes()).length,
       'deliveries pending at the kill': beforeRestart.filter((d) => d.status === 'pending').length,
       'emails received': smtp.received.length,
       'SMS received': twilioApi.messages.length,

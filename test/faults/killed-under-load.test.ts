@@ -36,7 +36,7 @@ describe('killed under load', () => {
     expect(exit.signal).toBe('SIGKILL');
 
     // What Meta was told it could forget must be on disk before anything runs again.
-    const inboxAfterCrash = world.books.inboxMessageIds();
+    const inboxAfterCrash = await world.books.inboxMessageIds();
     const lostOnDisk = [...tally.acknowledged].filter((id) => !inboxAfterCrash.has(id));
     expect(lostOnDisk).toEqual([]);
 
@@ -51,11 +51,11 @@ describe('killed under load', () => {
     const forwardedKeys = () => new Set(receiver.events.map((e) => (e.idempotencyKey ?? '').replace(/^message:/, '')));
     await until('every event forwarded after the restart', () => forwardedKeys().size >= everyEvent.size, 180_000);
 
-    const stored = world.books.storedMessageIds();
+    const stored = await world.books.storedMessageIds();
     const forwarded = forwardedKeys();
     expect([...tally.acknowledged].filter((id) => !stored.has(id))).toEqual([]);
     expect([...everyEvent].filter((id) => !forwarded.has(id))).toEqual([]);
-    expect(world.books.forwardStates()).toEqual({ sent: everyEvent.size });
+    expect(await world.books.forwardStates()).toEqual({ sent: everyEvent.size });
 
     report('killed under load (SIGKILL mid-run, restart, Meta redelivers the unanswered)', {
       'POSTs answered 200 before the kill (acknowledged)': tally.acknowledged.size,

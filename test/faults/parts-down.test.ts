@@ -17,8 +17,8 @@ afterEach(async () => {
   await world?.close();
 });
 
-const codeDeliveries = () => world.books.deliveries().filter((d) => d.kind === 'code');
-const delivery = (channel: 'email' | 'sms') => codeDeliveries().find((d) => d.channel === channel);
+const codeDeliveries = async () => (await world.books.deliveries()).filter((d) => d.kind === 'code');
+const delivery = async (channel: 'email' | 'sms') => (await codeDeliveries()).find((d) => d.channel === channel);
 
 async function callWithCode(callSid: string, spoken: string): Promise<void> {
   expect((await world.twilioPost('/twilio/voice', callParams(callSid))).status).toBe(200);
@@ -37,14 +37,14 @@ describe('a part of the deployment fails for a while', () => {
     if (!twilioApi) throw new Error('no Twilio API');
     // The SMS does not wait for the mail server.
     await twilioApi.waitForMessages(1, 10_000);
-    await until('two failed email attempts', () => (delivery('email')?.attempts ?? 0) >= 2, 60_000);
-    const whileDown = delivery('email');
+    await until('two failed email attempts', async () => ((await delivery('email'))?.attempts ?? 0) >= 2, 60_000);
+    const whileDown = await delivery('email');
     expect(whileDown).toMatchObject({ status: 'pending' });
     expect(whileDown?.last_error).toMatch(/ECONNREFUSED|connect/i);
 
     const smtp = await world.startSmtp();
     await smtp.waitFor(1, 60_000);
-    await until('the email recorded as sent', () => delivery('email')?.status === 'sent');
+    await until('the email recorded as sent', async () => (await delivery('email'))?.status === 'sent');
 
     expect(smtp.received.map((m) => m.to)).toEqual([[TEAM_EMAIL]]);
     expect(smtp.received[0]?.text).toContain('305177');
@@ -70,12 +70,12 @@ describe('a part of the deployment fails for a while', () => {
     await callWithCode('CAtwilio', 'Your code is 6 6 1 0 2 4');
     await world.smtp?.waitFor(1, 10_000);
     await twilioApi.waitForMessages(1, 60_000);
-    await until('the SMS recorded as sent', () => delivery('sms')?.status === 'sent');
+    await until('the SMS recorded as sent', async () => (await delivery('sms'))?.status === 'sent');
 
     expect(twilioApi.attempts).toBe(3);
     expect(twilioApi.messages.map((m) => m.to)).toEqual([TEAM_PHONE]);
     expect(twilioApi.messages[0]?.body).toContain('661024');
-    expect(delivery('sms')).toMatchObject({ attempts: 3 });
+    expect(await delivery('sms')).toMatchObject({ attempts: 3 });
     expect(world.smtp?.received).toHaveLength(1);
     report("Twilio's API answers 500, then 429, then 201", {
       'Messages API requests': twilioApi.attempts,
@@ -99,7 +99,7 @@ describe('a part of the deployment fails for a while', () => {
     // Every answer came while the receiver still held the first forward of the slow phase.
     expect(receiver.events.length).toBe(2_000);
     expect(slow.acknowledged.size).toBe(2_000);
-    expect(world.books.forwardStates().sent).toBe(2_000);
+    expect((await world.books.forwardStates()).sent).toBe(2_000);
 
     receiver.recover();
     await until('every event forwarded', () => receiver.events.length >= 4_000, 120_000);
@@ -127,7 +127,7 @@ describe('a part of the deployment fails for a while', () => {
     const failedWhileDown = world.service?.logged('could not forward an event; will retry').length ?? 0;
     const receiver = await world.startReceiver();
     await until('every event forwarded', () => receiver.events.length >= 500, 60_000);
-    await until('every forward recorded as sent', () => world.books.forwardStates().sent === 500);
+    await until('every forward recorded as sent', async () => (await world.books.forwardStates()).sent === 500);
     const keys = new Set(receiver.events.map((e) => e.idempotencyKey));
     expect(keys.size).toBe(500);
     report('forward receiver down, then back', {

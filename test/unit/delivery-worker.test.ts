@@ -13,7 +13,7 @@ import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 const clock = { now: () => new Date() };
 const retry = exponentialBackoff({ baseMs: 10, maxMs: 20, maxAttempts: 5 });
 
-function workerFor(store: CallStore, ports: { mailer: Mailer; sms: SmsSender }, options: { worker?: string; leaseMs?: number } = {}) {
+function workerFor(store: CallStore, ports: { mailer: Mailer; sms: SmsSender }, options: { worker?: string; leaseMs?: number; recordPatienceMs?: number } = {}) {
   return new DeliveryWorker({
     store,
     clock,
@@ -23,6 +23,7 @@ function workerFor(store: CallStore, ports: { mailer: Mailer; sms: SmsSender }, 
     metrics: createMetrics({ processMetrics: false }),
     worker: options.worker ?? 'worker-a',
     leaseMs: options.leaseMs ?? 30_000,
+    recordPatienceMs: options.recordPatienceMs,
     ...ports,
   });
 }
@@ -51,16 +52,30 @@ describe('the delivery worker', () => {
     removeTempDir(dir);
   });
 
-  it('survives a store that cannot record an attempt, and sends again (at least once)', async () => {
+  it('records a send again when the store blinks, and sends it once', async () => {
     const sent: OutgoingSms[] = [];
-    let failures = 1;
-    const flaky: CallStore = { ...store, markDeliverySent: (id, at) => (failures-- > 0 ? locked() : store.markDeliverySent(id, at)) };
+    let failures = 2;
+    const blinking: CallStore = { ...store, markDeliverySent: (id, at) => (failures-- > 0 ? locked() : store.markDeliverySent(id, at)) };
     await capture(store, 1, [{ channel: 'sms', to: '+15005550001' }]);
-    // The claim on a delivery whose outcome was lost runs out before it is sent again: a short lease here.
-    worker = workerFor(flaky, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } }, { leaseMs: 100 });
+    worker = workerFor(blinking, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
     worker.start();
     await eventually(async () => ((await store.listCodes(1))[0]?.deliveries[0]?.status === 'sent' ? true : undefined));
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('sends again (at least once) when a send cannot be recorded for longer than it keeps trying', async () => {
+    const sent: OutgoingSms[] = [];
+    let away = true;
+    const flaky: CallStore = { ...store, markDeliverySent: (id, at) => (away ? locked() : store.markDeliverySent(id, at)) };
+    await capture(store, 1, [{ channel: 'sms', to: '+15005550001' }]);
+    // The claim on a delivery whose outcome was lost runs out before it is sent again: a short lease here.
+    worker = workerFor(flaky, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } }, { leaseMs: 100, recordPatienceMs: 150 });
+    worker.start();
+    await eventually(() => (sent.length === 1 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    away = false;
+    await eventually(async () => ((await store.listCodes(1))[0]?.deliveries[0]?.status === 'sent' ? true : undefined));
+    expect(sent.length).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps polling while the store is away, and delivers once it is back', async () => {

@@ -41,7 +41,7 @@ async function oneEventOwed(webhooks: WebhookStore): Promise<void> {
   });
 }
 
-function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: number } = {}): Forwarder {
+function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: number; recordPatienceMs?: number } = {}): Forwarder {
   return new Forwarder({
     webhooks,
     sinks: [sink],
@@ -52,6 +52,7 @@ function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: 
     pollMs: 60_000,
     worker: 'test-instance',
     leaseMs: options.leaseMs ?? 30_000,
+    recordPatienceMs: options.recordPatienceMs,
   });
 }
 
@@ -63,13 +64,31 @@ describe('the forwarder', () => {
       markForwardSent: () => Promise.reject(new StoreError('SQLite: database or disk is full', { transient: true, code: 'SQLITE_FULL' })),
     };
     const delivered: ForwardJob[] = [];
-    const forwarder = forwarderWith(failingStore, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job)) });
+    const forwarder = forwarderWith(failingStore, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job)) }, { recordPatienceMs: 100 });
 
     forwarder.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await forwarder.stop();
 
     // Sent once; the failure to record it does not make the lane send it again and again.
+    expect(delivered).toHaveLength(1);
+  });
+
+  it('records a forward again when the store blinks (a database restarting), and sends it once', async () => {
+    await oneEventOwed(stores.webhooks);
+    let failures = 3;
+    const blinking: WebhookStore = {
+      ...stores.webhooks,
+      markForwardSent: (...args) =>
+        failures-- > 0 ? Promise.reject(new StoreError('PostgreSQL: terminating connection', { transient: true, code: '57P01' })) : stores.webhooks.markForwardSent(...args),
+    };
+    const delivered: ForwardJob[] = [];
+    const forwarder = forwarderWith(blinking, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job)) }, { leaseMs: 100 });
+    forwarder.start();
+    for (let i = 0; i < 300 && (await stores.webhooks.pendingTargets()).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a claim run out would have sent it again by now
+    await forwarder.stop();
+    expect(await stores.webhooks.pendingTargets()).toEqual([]);
     expect(delivered).toHaveLength(1);
   });
 

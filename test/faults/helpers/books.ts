@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { DATABASE_FILE } from '../../../src/store/sqlite/database';
+import { readStore, type ReadRows, type StoreLocation } from '../../helpers/store-reader';
 
 /** A delivery of a code or a "no code heard" notice, as the store records it. */
 export interface DeliveryRow {
@@ -14,65 +11,66 @@ export interface DeliveryRow {
 }
 
 /**
- * What the service's SQLite file says, read the way an auditor would: from outside the process,
- * read-only, a fresh connection per question (so no test holds a lock the service would wait on).
+ * What the service's database says, read the way an auditor would: from outside the processes, a
+ * fresh connection per question (so no test holds a lock the service would wait on). The same SQL
+ * for the SQLite file and for PostgreSQL.
  */
 export class Books {
-  constructor(private readonly dataDir: string) {}
+  constructor(private readonly where: StoreLocation) {}
 
-  private ask<T>(query: (db: Database.Database) => T): T {
-    const file = path.join(this.dataDir, DATABASE_FILE);
-    if (!fs.existsSync(file)) throw new Error(`no database at ${file}`);
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return query(db);
-    } finally {
-      db.close();
-    }
+  private ask<T>(question: (rows: ReadRows) => Promise<T>): Promise<T> {
+    return readStore(this.where, question);
+  }
+
+  private async counts(sql: string): Promise<Record<string, number>> {
+    const rows = await this.ask((r) => r<{ k: string; n: number }>(sql));
+    return Object.fromEntries(rows.map((row) => [row.k, Number(row.n)]));
   }
 
   /** The wamids of every message event the store holds (one per message: events are deduplicated). */
-  storedMessageIds(): Set<string> {
-    const rows = this.ask((db) => db.prepare(`SELECT key FROM webhook_events WHERE kind = 'message'`).pluck().all() as string[]);
-    return new Set(rows.map((key) => key.replace(/^message:/, '')));
+  async storedMessageIds(): Promise<Set<string>> {
+    const rows = await this.ask((r) => r<{ key: string }>(`SELECT key FROM webhook_events WHERE kind = 'message'`));
+    return new Set(rows.map((row) => row.key.replace(/^message:/, '')));
+  }
+
+  /** Every event's key and lane (phone number id), in the order they were recorded: the order each lane is owed in. */
+  eventsInOrder(): Promise<Array<{ key: string; lane: string | null }>> {
+    return this.ask((r) => r<{ key: string; lane: string | null }>('SELECT key, phone_number_id AS lane FROM webhook_events ORDER BY id'));
+  }
+
+  /** Pending deliveries and the instance holding a live claim on each (null: none). */
+  claimedDeliveries(): Promise<Array<{ channel: string; status: string; claimed_by: string | null }>> {
+    return this.ask((r) => r<{ channel: string; status: string; claimed_by: string | null }>(`SELECT channel, status, claimed_by FROM deliveries WHERE kind = 'code' ORDER BY id`));
   }
 
   /** The wamids in the inbox's raw POSTs: what was stored before any 200. */
-  inboxMessageIds(): Set<string> {
-    const bodies = this.ask((db) => db.prepare('SELECT body FROM webhook_inbox').pluck().all() as Buffer[]);
+  async inboxMessageIds(): Promise<Set<string>> {
+    const bodies = await this.ask((r) => r<{ body: Buffer }>('SELECT body FROM webhook_inbox'));
     const ids = new Set<string>();
-    for (const body of bodies) for (const match of body.toString('utf8').matchAll(/"id":"(wamid\.[^"]+)"/g)) ids.add(match[1] ?? '');
+    for (const { body } of bodies) for (const match of body.toString('utf8').matchAll(/"id":"(wamid\.[^"]+)"/g)) ids.add(match[1] ?? '');
     return ids;
   }
 
-  inboxRows(): number {
-    return this.ask((db) => db.prepare('SELECT count(*) FROM webhook_inbox').pluck().get() as number);
-  }
-
   /** Inbox rows by state: pending, dispatched, invalid. */
-  inboxStates(): Record<string, number> {
-    const rows = this.ask((db) => db.prepare('SELECT state, count(*) AS n FROM webhook_inbox GROUP BY state').all() as Array<{ state: string; n: number }>);
-    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  inboxStates(): Promise<Record<string, number>> {
+    return this.counts('SELECT state AS k, CAST(count(*) AS INTEGER) AS n FROM webhook_inbox GROUP BY state');
   }
 
   /** Forwards by status: pending, sent, rejected. */
-  forwardStates(): Record<string, number> {
-    const rows = this.ask((db) => db.prepare('SELECT status, count(*) AS n FROM webhook_forwards GROUP BY status').all() as Array<{ status: string; n: number }>);
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  forwardStates(): Promise<Record<string, number>> {
+    return this.counts('SELECT status AS k, CAST(count(*) AS INTEGER) AS n FROM webhook_forwards GROUP BY status');
   }
 
-  calls(): number {
-    return this.ask((db) => db.prepare('SELECT count(*) FROM calls').pluck().get() as number);
+  async calls(): Promise<number> {
+    return (await this.counts(`SELECT 'calls' AS k, CAST(count(*) AS INTEGER) AS n FROM calls`)).calls ?? 0;
   }
 
-  codes(): string[] {
-    return this.ask((db) => db.prepare('SELECT code FROM codes ORDER BY id').pluck().all() as string[]);
+  async codes(): Promise<string[]> {
+    return (await this.ask((r) => r<{ code: string }>('SELECT code FROM codes ORDER BY id'))).map((row) => row.code);
   }
 
   /** Every delivery, notices included (a notice is cancelled when its call's code comes). */
-  deliveries(): DeliveryRow[] {
-    return this.ask(
-      (db) => db.prepare('SELECT kind, channel, recipient, status, attempts, last_error FROM deliveries ORDER BY id').all() as DeliveryRow[],
-    );
+  deliveries(): Promise<DeliveryRow[]> {
+    return this.ask((r) => r<DeliveryRow>('SELECT kind, channel, recipient, status, attempts, last_error FROM deliveries ORDER BY id'));
   }
 }

@@ -17,6 +17,10 @@ export interface LoadTally {
 
 export interface LoadOptions {
   url: string;
+  /** Several instances behind a round-robin balancer: POST `n` goes to `urls[n % urls.length]` (default: `url` alone). */
+  urls?: string[];
+  /** Phone number ids: POST `n` carries a message of lane `lanes[n % lanes.length]` (default: the sample's one). */
+  lanes?: string[];
   connections: number;
   /** The first message number; each POST carries one new message. */
   first?: number;
@@ -35,6 +39,7 @@ export interface LoadOptions {
 export async function postWebhooks(options: LoadOptions): Promise<LoadTally> {
   const tally: LoadTally = { acknowledged: new Set(), unacknowledged: new Set(), otherStatuses: new Map(), latenciesMs: [] };
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  const urls = options.urls ?? [options.url];
   let next = options.first ?? 0;
   const last = options.count === undefined ? Infinity : next + options.count;
   const worker = async () => {
@@ -42,7 +47,7 @@ export async function postWebhooks(options: LoadOptions): Promise<LoadTally> {
       const n = next++;
       const id = messageId(n);
       const started = performance.now();
-      const status = await postOne(options.url, agent, textBatch(1, { first: n }));
+      const status = await postOne(urls[n % urls.length] as string, agent, textBatch(1, { first: n, phoneNumberId: laneOf(n, options.lanes) }));
       if (status === 200) {
         tally.acknowledged.add(id);
         tally.latenciesMs.push(performance.now() - started);
@@ -92,12 +97,18 @@ export function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 }
 
+/** The lane (phone number id) of message `n` of a load, or undefined for the sample's own. */
+function laneOf(n: number, lanes: string[] | undefined): string | undefined {
+  return lanes ? lanes[n % lanes.length] : undefined;
+}
+
 /** Meta's redelivery: each message of `ids` posted again, as the event it was, one at a time. */
-export async function redeliver(url: string, ids: Iterable<string>): Promise<LoadTally> {
+export async function redeliver(url: string, ids: Iterable<string>, lanes?: string[]): Promise<LoadTally> {
   const tally: LoadTally = { acknowledged: new Set(), unacknowledged: new Set(), otherStatuses: new Map(), latenciesMs: [] };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   for (const id of ids) {
-    const status = await postOne(url, agent, textBatch(1, { first: Number(id.replace(/^wamid\.TEST/, '')) }));
+    const n = Number(id.replace(/^wamid\.TEST/, ''));
+    const status = await postOne(url, agent, textBatch(1, { first: n, phoneNumberId: laneOf(n, lanes) }));
     if (status === 200) tally.acknowledged.add(id);
     else tally.unacknowledged.add(id);
   }
