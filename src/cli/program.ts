@@ -3,6 +3,7 @@ import { ConfigError } from '../config';
 import { SAMPLE_EVENT_NAMES, type SampleEventName } from '../embedded/sample-webhook-events';
 import { REHEARSAL_CALLER, STEP_NAMES, type StepName } from '../meta/onboarding';
 import { dbMigrateCommand, dbStatusCommand } from './commands/db';
+import { dbCopyCommand, type DbCopyOptions } from './commands/db-copy';
 import { doctorCommand } from './commands/doctor';
 import type { CommandContext } from './commands/command-context';
 import { metaVerifyCommand, type MetaVerifyOptions } from './commands/meta-verify';
@@ -99,6 +100,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const db = program.command('db').description('the database: SQLite in DATA_DIR, or PostgreSQL at DATABASE_URL');
   db.command('status').description("which database, and whether its schema is this release's").action(action(dbStatusCommand));
   db.command('migrate').description("apply this release's migrations (the release step for DATABASE_MIGRATE=off)").action(action(dbMigrateCommand));
+  db.command('copy')
+    .description('copy the SQLite database into an empty PostgreSQL one; run again, it adds only what is missing')
+    .option('--from <dir>', 'the folder holding wa-onboard.sqlite (default DATA_DIR)')
+    .option('--to <url>', 'the PostgreSQL database to copy into (default DATABASE_URL)')
+    .action(action<DbCopyOptions>(dbCopyCommand));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
