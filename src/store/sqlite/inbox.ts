@@ -5,11 +5,12 @@ import type { DispatchPlan, DispatchResult, InboxDispatch, InboxItem, InboxRecor
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './counters';
 import { unsynced } from './unsynced';
+import type { WalSync } from './wal-sync';
 
-type InboxPart = Pick<WebhookStore, 'appendToInbox' | 'dispatchInbox' | 'recordVerification'>;
+type InboxPart = Pick<WebhookStore, 'dispatchInbox' | 'recordVerification'>;
 
 /** The inbox of raw POSTs and the deduplicated events dispatched from it. */
-export class SqliteInbox implements SyncOf<InboxPart> {
+export class SqliteInbox implements SyncOf<InboxPart>, Pick<WebhookStore, 'appendToInbox'> {
   private readonly counters: SqliteCounters;
   private readonly insertInbox: Database.Statement;
   private readonly insertEvent: Database.Statement;
@@ -21,7 +22,10 @@ export class SqliteInbox implements SyncOf<InboxPart> {
   private readonly markInvalid: Database.Statement;
   private readonly markDispatched: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly wal: WalSync,
+  ) {
     this.counters = new SqliteCounters(db);
     this.insertInbox = db.prepare(
       `INSERT INTO webhook_inbox (received_at, body, content_type, signature, signed_with) VALUES (?, ?, ?, ?, ?)`,
@@ -52,10 +56,15 @@ export class SqliteInbox implements SyncOf<InboxPart> {
     );
   }
 
-  appendToInbox(records: InboxRecord[]): void {
-    this.db.transaction(() => {
+  /**
+   * Durable when it resolves: committed to the WAL on this thread, then the WAL synced off it
+   * (see WalSync), so the many requests of a burst are parsed and checked while the disk works.
+   */
+  appendToInbox(records: InboxRecord[]): Promise<void> {
+    unsynced(this.db, this.db.transaction(() => {
       for (const r of records) this.insertInbox.run(r.receivedAt.getTime(), r.body, r.contentType, r.signature, r.signedWith);
-    })();
+    }));
+    return this.wal.sync();
   }
 
   dispatchInbox(limit: number, dispatch: InboxDispatch): DispatchResult {

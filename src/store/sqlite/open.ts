@@ -11,16 +11,18 @@ import { sqliteStoreError } from './errors';
 import { SqliteForwards } from './forwards';
 import { SqliteInbox } from './inbox';
 import { SqliteSessions } from './sessions';
+import { WalSync } from './wal-sync';
 import { SqliteWebhookViews } from './webhook-views';
 
 /** Every store on the one SQLite file under `dataDir`: the embedded default, for one instance. */
 export function openSqliteStores(dataDir: string, options: OpenOptions = { migrate: true }): Stores {
   const db = openDatabase(dataDir, options);
+  const wal = new WalSync(`${db.name}-wal`);
   const signals = new LocalSignals();
   return {
     backend: 'sqlite',
     calls: asyncOf<CallStore>(new SqliteCallStore(db), new SqliteCallViews(db)),
-    webhooks: asyncOf<WebhookStore>(new SqliteInbox(db), new SqliteForwards(db), new SqliteWebhookViews(db)),
+    webhooks: asyncOf<WebhookStore>(new SqliteInbox(db, wal), new SqliteForwards(db), new SqliteWebhookViews(db)),
     sessions: asyncOf<SessionStore>(new SqliteSessions(db)),
     signals,
     ping() {
@@ -33,6 +35,7 @@ export function openSqliteStores(dataDir: string, options: OpenOptions = { migra
     },
     async close() {
       await signals.close();
+      await wal.close();
       if (db.open) db.close();
     },
   };
