@@ -64,11 +64,12 @@ export type DatabaseSettings =
       migrate: boolean;
     };
 
-/** A database URL fit for a log or an error: the password replaced by `***`. */
+/** A database URL fit for a log or an error: the password (in the user part, or `?password=`) replaced by `***`. */
 export function maskedDatabaseUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
     return parsed.toString();
   } catch {
     return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1***@');

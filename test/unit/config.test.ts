@@ -499,5 +499,6 @@ describe('the database settings', () => {
   it('masks the password when the URL is shown', () => {
     expect(maskedDatabaseUrl(URL_WITH_PASSWORD)).toBe('postgres://wa:***@db.internal:5432/wa_onboard?sslmode=verify-full');
     expect(maskedDatabaseUrl('postgres://wa@db/wa')).toBe('postgres://wa@db/wa');
+    expect(maskedDatabaseUrl('postgres://wa@db/wa?password=hunter2&sslmode=require')).toBe('postgres://wa@db/wa?password=***&sslmode=require');
   });
 });

@@ -3,9 +3,7 @@ import { describeConnectFailure } from '../postgres/connect-failure';
 import { migrate, schemaStatus } from '../postgres/migrate';
 import { Database, type Query } from '../postgres/pool';
 import { requireCurrentSchema } from '../schema-error';
-import { StoreError } from '../store-error';
 import { claimTarget, finishCopy, type CopyStart } from './copy-ledger';
-import { CopyRefusedError } from './copy-refused';
 import { COPIED_TABLES } from './copy-tables';
 import { copyTable, type TableCount } from './copy-table';
 import { SqliteSnapshot } from './sqlite-snapshot';
@@ -70,16 +68,8 @@ async function prepareTarget(db: Database, url: string): Promise<number> {
   }
 }
 
-/**
- * `work` in one transaction of the pool. The pool reports every failure inside as a `StoreError`;
- * a refusal of ours is given back as itself, so the command can say what to do about it.
- */
+/** `work` in one transaction of the pool; a refusal of ours comes back as itself. */
 async function inTransaction<T>(db: Database, work: (query: Query) => Promise<T>): Promise<T> {
-  try {
-    // Null only for a transaction that asked for a lock without waiting: never here.
-    return (await db.transaction(work)) as T;
-  } catch (error) {
-    if (error instanceof StoreError && error.cause instanceof CopyRefusedError) throw error.cause;
-    throw error;
-  }
+  // Null only for a transaction that asked for a lock without waiting: never here.
+  return (await db.transaction(work)) as T;
 }

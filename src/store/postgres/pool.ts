@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StoreError } from '../store-error';
 import { postgresStoreError, brokenConnection } from './errors';
 import { lockArgs } from './locks';
 
@@ -69,31 +70,40 @@ export class Database {
     options: { synchronousCommit?: boolean; lock?: { key: number; wait: boolean } } = {},
   ): Promise<T | null> {
     const client = await this.checkout();
+    // Failures of the database are StoreErrors from here on; anything else `work` throws is the
+    // caller's own (a bug, a refusal) and passes through as it is.
+    const run = async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
+      try {
+        return (await client.query(sql, params?.map(storable))).rows as R[];
+      } catch (error) {
+        throw postgresStoreError(error);
+      }
+    };
     let failure: unknown;
     try {
-      await client.query(options.synchronousCommit === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+      await run(options.synchronousCommit === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       if (options.lock) {
         if (options.lock.wait) {
-          await client.query(`SELECT pg_advisory_xact_lock(${lockArgs(1)})`, [options.lock.key]);
+          await run(`SELECT pg_advisory_xact_lock(${lockArgs(1)})`, [options.lock.key]);
         } else {
-          const [row] = (await client.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${lockArgs(1)}) AS got`, [options.lock.key])).rows;
+          const [row] = await run<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${lockArgs(1)}) AS got`, [options.lock.key]);
           if (row?.got !== true) {
-            await client.query('ROLLBACK');
+            await run('ROLLBACK');
             return null;
           }
         }
       }
-      const query: Query = async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params?.map(storable))).rows as R[];
-      const result = await work(query);
-      await client.query('COMMIT');
+      const result = await work(run);
+      await run('COMMIT');
       return result;
     } catch (error) {
       failure = error;
       await client.query('ROLLBACK').catch(() => undefined);
-      throw postgresStoreError(error);
+      throw error;
     } finally {
       // A connection that broke mid-transaction is destroyed, not handed to the next caller.
-      client.release(failure !== undefined && brokenConnection(failure) ? (failure as Error) : undefined);
+      const cause = failure instanceof StoreError ? failure.cause : failure;
+      client.release(cause !== undefined && brokenConnection(cause) ? (cause as Error) : undefined);
     }
   }
 
