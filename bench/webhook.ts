@@ -3,9 +3,13 @@
 // Both servers run in child processes (autocannon runs here), in alternating rounds of the same
 // length, so a noisy neighbour on the machine weighs on both alike. Then a memory phase posts
 // BENCH_EVENTS events to a fresh service and waits for its dispatcher to catch up. Only 127.0.0.1.
+// With BENCH_STORE=postgres the service keeps everything in a PostgreSQL cluster the bench makes
+// (initdb + pg_ctl on loopback, as the tests do), and each round loads the floor, one instance, and
+// two instances behind autocannon's own round-robin, in turn.
 // Run: npm run bench:webhook
-//   BENCH_DURATION (s per round, 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_EVENTS (100000),
-//   BENCH_PROFILE=1 (CPU profile of the service), BENCH_DISPATCHER=off (diagnostic), BENCH_PIN=off
+//   BENCH_STORE (sqlite | postgres), BENCH_DURATION (s per round, 10), BENCH_ROUNDS (3),
+//   BENCH_CONNECTIONS (50), BENCH_EVENTS (100000), BENCH_PROFILE=1 (CPU profile of the service),
+//   BENCH_DISPATCHER=off (diagnostic), BENCH_PIN=off
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +19,8 @@ import pino from 'pino';
 import { freePort } from '../src/embedded/free-port';
 import { createService } from '../src/service';
 import { DATABASE_FILE } from '../src/store/sqlite/database';
+import { startPostgresCluster, type PostgresCluster } from '../test/helpers/postgres/cluster';
+import { readStore } from '../test/helpers/store-reader';
 import { WEBHOOK_PATH } from '../src/whatsapp/routes';
 import { signPayload } from '../src/whatsapp/sign';
 import { toMetaWire } from '../test/helpers/meta-wire';
@@ -50,6 +56,7 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 // A diagnostic, not a target: with the background dispatcher stopped, the rounds show what the
 // intake alone costs, and so how much of the ratio the dispatcher's share of the thread takes.
 const DISPATCHER = process.env.BENCH_DISPATCHER !== 'off';
+const STORE: 'sqlite' | 'postgres' = process.env.BENCH_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 // A text message with its contact and metadata, and a status, as Meta batches them. The ids are
 // filled in per request; the message id's digits are how a stored row is matched to its answer.
@@ -131,20 +138,22 @@ let samples = 0;
 
 /** One autocannon run of signed, unique events: for `duration` seconds, or `amount` requests. */
 async function load(target: Target, bound: Bound, on2xx?: (count: number) => void): Promise<Run> {
-  const before = await target.child.sample(`run ${++samples}`);
-  const run = await cannon(target.url, bound, on2xx);
-  const after = await target.child.sample(`run ${++samples}`);
+  const before = await Promise.all(target.children.map((c) => c.sample(`run ${++samples}`)));
+  const run = await cannon(target.urls, bound, on2xx);
+  const after = await Promise.all(target.children.map((c) => c.sample(`run ${++samples}`)));
   const answered = Math.max(1, run.answered.length);
+  // Summed over the instances: what one request costs the service, wherever it landed.
+  const spent = (read: (s: Sample) => number) => after.reduce((sum, s, i) => sum + read(s) - read(before[i] as Sample), 0);
   return {
     ...run,
-    loopUs: ((after.loopActiveMs - before.loopActiveMs) * 1000) / answered,
-    cpuUs: (after.cpuUs - before.cpuUs) / answered,
+    loopUs: (spent((s) => s.loopActiveMs) * 1000) / answered,
+    cpuUs: spent((s) => s.cpuUs) / answered,
   };
 }
 
 type Bound = { duration: number } | { amount: number };
 
-function cannon(url: string, bound: Bound, on2xx?: (count: number) => void): Promise<Omit<Run, 'loopUs' | 'cpuUs'>> {
+function cannon(urls: string[], bound: Bound, on2xx?: (count: number) => void): Promise<Omit<Run, 'loopUs' | 'cpuUs'>> {
   const answered: number[] = [];
   const latencies: number[] = [];
   const request: autocannon.Request = {
@@ -167,6 +176,8 @@ function cannon(url: string, bound: Bound, on2xx?: (count: number) => void): Pro
   const fromUs = monotonicUs();
   const cpuBefore = cpuTimes();
   return new Promise((resolve, reject) => {
+    // Several URLs: autocannon spreads the connections over them, as a round-robin balancer would.
+    const url = (urls.length === 1 ? urls[0] : urls) as string;
     const instance = autocannon({ url, connections: CONNECTIONS, ...bound, requests: [request] }, (error: unknown, result) => {
       if (error) reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`));
       else {
@@ -185,34 +196,49 @@ const children = new Set<ChildTarget>();
 
 type Role = 'bare' | 'service' | 'service without dispatcher';
 
+/** A server under load: one process, or several instances of the service on one database. */
 interface Target {
-  child: ChildTarget;
-  url: string;
-  dataDir: string;
+  name: string;
+  children: ChildTarget[];
+  urls: string[];
+  dataDirs: string[];
+  /** Where the service keeps its data, when on PostgreSQL. */
+  databaseUrl?: string;
 }
 
-async function startTarget(role: Role, nodeFlags: string[] = []): Promise<Target> {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-bench-'));
-  const child = await startChild(__filename, ['serve', role, String(port), dataDir], nodeFlags);
-  children.add(child);
-  return { child, url: `http://127.0.0.1:${port}`, dataDir };
+async function startTarget(name: string, role: Role, options: { instances?: number; databaseUrl?: string; nodeFlags?: string[] } = {}): Promise<Target> {
+  const target: Target = { name, children: [], urls: [], dataDirs: [], databaseUrl: options.databaseUrl };
+  for (let n = 0; n < (options.instances ?? 1); n++) {
+    const port = await freePort();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-bench-'));
+    const child = await startChild(__filename, ['serve', role, String(port), dataDir, options.databaseUrl ?? ''], options.nodeFlags);
+    children.add(child);
+    target.children.push(child);
+    target.urls.push(`http://127.0.0.1:${port}`);
+    target.dataDirs.push(dataDir);
+  }
+  return target;
 }
 
 async function stopTarget(target: Target): Promise<void> {
-  await target.child.stop();
-  children.delete(target.child);
+  for (const child of target.children) {
+    await child.stop();
+    children.delete(child);
+  }
 }
 
-/** In the child: the bare floor, or the real service on a fresh data folder. */
-async function serve(role: string, port: number, dataDir: string): Promise<void> {
+function removeTarget(target: Target): void {
+  for (const dir of target.dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** In the child: the bare floor, or the real service on a fresh data folder (or on PostgreSQL). */
+async function serve(role: string, port: number, dataDir: string, databaseUrl: string): Promise<void> {
   if (role === 'bare') {
     await serveBareInChild(port);
     return;
   }
-  const service = await createService(benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}` }), {
-    logger: pino({ level: 'silent' }),
-  });
+  const config = benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}`, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
+  const service = await createService(config, { logger: pino({ level: 'silent' }) });
   await service.listen(port, '127.0.0.1');
   if (role === 'service without dispatcher') await service.dispatcher.stop();
   serveInChild(() => service.close());
@@ -230,9 +256,15 @@ async function caughtUp(url: string): Promise<number> {
   }
 }
 
-/** What the SQLite file holds, read-only, after the service closed it. */
-function storedEvents(dataDir: string): { rows: number; numbers: Set<number> } {
-  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
+/** The event numbers in the stored POSTs, read after the service closed (PostgreSQL picks them out itself). */
+async function storedEvents(target: Target): Promise<{ rows: number; numbers: Set<number> }> {
+  if (target.databaseUrl) {
+    const found = await readStore({ dataDir: target.dataDirs[0] ?? '', databaseUrl: target.databaseUrl }, (rows) =>
+      rows<{ n: string | null }>(`SELECT substring(convert_from(body, 'UTF8') from '${MESSAGE_ID_IN_BODY.source.replace(/\\/g, '\\')}') AS n FROM webhook_inbox`),
+    );
+    return { rows: found.length, numbers: new Set(found.flatMap((r) => (r.n ? [Number(r.n)] : []))) };
+  }
+  const db = new Database(path.join(target.dataDirs[0] ?? '', DATABASE_FILE), { readonly: true, fileMustExist: true });
   try {
     const numbers = new Set<number>();
     let rows = 0;
@@ -256,8 +288,8 @@ interface Durability {
 }
 
 /** Every 2xx must be a stored row; rows beyond them are POSTs cut off by the end of a run. */
-function durability(dataDir: string, runs: Run[]): Durability {
-  const { rows, numbers } = storedEvents(dataDir);
+async function durability(target: Target, runs: Run[]): Promise<Durability> {
+  const { rows, numbers } = await storedEvents(target);
   const answered = runs.flatMap((r) => r.answered);
   return {
     answered: answered.length,
@@ -271,36 +303,63 @@ function progress(line: string): void {
   process.stderr.write(`webhook bench: ${line}\n`);
 }
 
-interface Throughput {
-  bare: Run[];
-  service: Run[];
+interface Measured {
+  target: string;
+  runs: Run[];
   /** Before each round, how long the service's dispatcher took to finish the previous round's work. */
   catchUpMs: number[];
   check: Durability;
 }
 
-/** Warm-up of both, then rounds: wait for the service to be idle, load the bare server, load the service. */
-async function throughput(profileDir: string | undefined): Promise<Throughput> {
-  const bare = await startTarget('bare');
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const service = await startTarget(DISPATCHER ? 'service' : 'service without dispatcher', profile);
+interface Throughput {
+  bare: Run[];
+  services: Measured[];
+}
+
+/** The services to measure against the floor: the embedded store, or PostgreSQL with one and two instances. */
+async function startServices(cluster: PostgresCluster | undefined, profileDir: string | undefined): Promise<Target[]> {
+  const role: Role = DISPATCHER ? 'service' : 'service without dispatcher';
+  const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (!cluster) return [await startTarget('POST /webhooks/whatsapp on SQLite', role, { nodeFlags })];
+  return [
+    await startTarget('POST /webhooks/whatsapp on PostgreSQL, one instance', role, { databaseUrl: await createDatabase(cluster, 'bench_one'), nodeFlags }),
+    await startTarget('POST /webhooks/whatsapp on PostgreSQL, two instances', role, { instances: 2, databaseUrl: await createDatabase(cluster, 'bench_two') }),
+  ];
+}
+
+/** Warm-up of each, then rounds: wait for the services to be idle, load the bare server, load each service. */
+async function throughput(cluster: PostgresCluster | undefined, profileDir: string | undefined): Promise<Throughput> {
+  const bare = await startTarget('bare node:http (reads the body, answers 200)', 'bare');
+  const services = await startServices(cluster, profileDir);
   progress(`${WARMUP} s warm-up each, then ${ROUNDS} rounds of ${DURATION} s per target at ${CONNECTIONS} connections`);
   await load(bare, { duration: WARMUP });
-  const warm = await load(service, { duration: WARMUP });
-  const result: Throughput = { bare: [], service: [], catchUpMs: [], check: { answered: 0, failed: 0, rows: 0, missing: 0 } };
+  const warm = await Promise.all(services.map(async (service) => load(service, { duration: WARMUP })));
+  const result: Throughput = { bare: [], services: services.map((s) => ({ target: s.name, runs: [], catchUpMs: [], check: { answered: 0, failed: 0, rows: 0, missing: 0 } })) };
   for (let round = 1; round <= ROUNDS; round++) {
-    // The service's background work would otherwise run during the floor's round.
-    if (DISPATCHER) result.catchUpMs.push(await caughtUp(service.url));
+    // A service's background work would otherwise run during the next target's round.
+    for (const [i, service] of services.entries()) if (DISPATCHER) result.services[i]?.catchUpMs.push(await caughtUp(service.urls[0] ?? ''));
     result.bare.push(await load(bare, { duration: DURATION }));
-    result.service.push(await load(service, { duration: DURATION }));
-    progress(`round ${round}: bare ${rps(result.bare.at(-1)).toFixed(0)} req/s, service ${rps(result.service.at(-1)).toFixed(0)} req/s`);
+    for (const [i, service] of services.entries()) {
+      if (DISPATCHER && i > 0) await caughtUp(services[i - 1]?.urls[0] ?? '');
+      result.services[i]?.runs.push(await load(service, { duration: DURATION }));
+    }
+    progress(`round ${round}: bare ${rps(result.bare.at(-1)).toFixed(0)} req/s, ${result.services.map((m) => `${rps(m.runs.at(-1)).toFixed(0)} req/s`).join(', ')}`);
   }
   progress(`stopping${DISPATCHER ? ' (the dispatcher finishes its backlog first)' : ''}`);
   await stopTarget(bare);
-  await stopTarget(service);
-  result.check = durability(service.dataDir, [warm, ...result.service]);
-  for (const t of [bare, service]) fs.rmSync(t.dataDir, { recursive: true, force: true });
+  for (const [i, service] of services.entries()) {
+    await stopTarget(service);
+    const measured = result.services[i];
+    if (measured) measured.check = await durability(service, [warm[i] as Run, ...measured.runs]);
+    removeTarget(service);
+  }
+  removeTarget(bare);
   return result;
+}
+
+async function createDatabase(cluster: PostgresCluster, name: string): Promise<string> {
+  await readStore({ dataDir: '', databaseUrl: cluster.url }, (rows) => rows(`CREATE DATABASE ${name}`));
+  return cluster.urlOf(name);
 }
 
 function rps(run: Run | undefined): number {
@@ -318,10 +377,12 @@ interface MemoryPhase {
 }
 
 /** BENCH_EVENTS events to a fresh service, its memory at 10%, 50%, 100% and once it caught up. */
-async function memoryPhase(): Promise<MemoryPhase> {
-  const target = await startTarget('service');
+async function memoryPhase(cluster: PostgresCluster | undefined): Promise<MemoryPhase> {
+  const databaseUrl = cluster ? await createDatabase(cluster, 'bench_memory') : undefined;
+  const target = await startTarget('service', 'service', { databaseUrl });
+  const child = target.children[0] as ChildTarget;
   progress(`memory: posting ${EVENTS} events at ${CONNECTIONS} connections`);
-  const ticksBefore = target.child.ticks.length;
+  const ticksBefore = child.ticks.length;
   const marks = new Map([
     [Math.ceil(EVENTS * 0.1), '10%'],
     [Math.ceil(EVENTS * 0.5), '50%'],
@@ -329,18 +390,18 @@ async function memoryPhase(): Promise<MemoryPhase> {
   const sampling: Array<Promise<Sample>> = [];
   const run = await load(target, { amount: EVENTS }, (count) => {
     const label = marks.get(count);
-    if (label) sampling.push(target.child.sample(label));
+    if (label) sampling.push(child.sample(label));
   });
-  sampling.push(target.child.sample('100%'));
+  sampling.push(child.sample('100%'));
   progress('memory: waiting for the dispatcher to catch up');
-  const catchUpMs = await caughtUp(target.url);
-  sampling.push(target.child.sample('caught up'));
+  const catchUpMs = await caughtUp(target.urls[0] ?? '');
+  sampling.push(child.sample('caught up'));
   const samples = await Promise.all(sampling);
-  const rssTimeline = target.child.ticks.slice(ticksBefore).map((t) => t.rss);
+  const rssTimeline = child.ticks.slice(ticksBefore).map((t) => t.rss);
   const peakRss = Math.max(...rssTimeline, ...samples.map((s) => s.rss));
   await stopTarget(target);
-  const check = durability(target.dataDir, [run]);
-  fs.rmSync(target.dataDir, { recursive: true, force: true });
+  const check = await durability(target, [run]);
+  removeTarget(target);
   return { samples, rssTimeline, peakRss, postSeconds: run.result.duration, catchUpMs, check };
 }
 
@@ -406,32 +467,40 @@ function summary(name: string, runs: Run[]): Summary {
 const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(0)}%`);
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
-function throughputLines(cpus: string, t: Throughput, floor: Summary, real: Summary, ratio: number): string[] {
+function throughputLines(cpus: string, t: Throughput, floor: Summary, services: Array<{ summary: Summary; ratio: number; measured: Measured }>): string[] {
   const steal = (runs: Run[]) => runs.map((r) => pct(r.steal)).join(', ');
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const row = (m: Summary, ratio: string, perRound: string) => [
+    m.name,
+    m.rps.toFixed(0),
+    `${m.low.toFixed(0)}–${m.high.toFixed(0)}`,
+    m.p50.toFixed(1),
+    m.p99.toFixed(1),
+    ratio,
+    perRound,
+    m.loopUs.toFixed(0),
+    m.cpuUs.toFixed(0),
+  ];
   return [
-    `${machine()} (${cpus}); ${CONNECTIONS} connections, ${ROUNDS} alternating round${ROUNDS === 1 ? '' : 's'} of ${DURATION} s per target ` +
-      `after ${WARMUP} s of warm-up each`,
+    `${machine()} (${cpus}${STORE === 'postgres' ? '; PostgreSQL 15 on loopback, not pinned, fsync on' : ''}); ${CONNECTIONS} connections, ` +
+      `${ROUNDS} alternating round${ROUNDS === 1 ? '' : 's'} of ${DURATION} s per target after ${WARMUP} s of warm-up each`,
     '',
     markdownTable(
-      ['target', 'req/s (median of rounds)', 'rounds', 'p50 ms', 'p99 ms', 'throughput vs bare', 'loop µs/req', 'CPU µs/req'],
-      [floor, real].map((m, i) => [
-        m.name,
-        m.rps.toFixed(0),
-        `${m.low.toFixed(0)}–${m.high.toFixed(0)}`,
-        m.p50.toFixed(1),
-        m.p99.toFixed(1),
-        i === 0 ? '1.00' : ratio.toFixed(2),
-        m.loopUs.toFixed(0),
-        m.cpuUs.toFixed(0),
-      ]),
+      ['target', 'req/s (median of rounds)', 'rounds', 'p50 ms', 'p99 ms', 'throughput vs bare', 'each round vs bare', 'loop µs/req', 'CPU µs/req'],
+      [
+        row(floor, '1.00', ''),
+        ...services.map((s) => row(s.summary, s.ratio.toFixed(2), s.measured.runs.map((run, i) => (rps(run) / rps(t.bare[i])).toFixed(2)).join(', '))),
+      ],
     ),
     '',
-    `hypervisor steal during the rounds: bare ${steal(t.bare)}; service ${steal(t.service)}`,
-    ...(DISPATCHER ? [`dispatcher catch-up before each round: ${t.catchUpMs.map(seconds).join(', ')}`] : []),
-    `stored before answered: ${t.check.answered} POSTs answered 2xx (warm-up and rounds), ${t.check.failed} non-2xx or errors, ` +
-      `${t.check.rows} rows in webhook_inbox, ${t.check.missing} answered but not stored ` +
-      `(${t.check.rows - t.check.answered} stored but cut off by the end of a run before their answer)`,
+    `hypervisor steal during the rounds: bare ${steal(t.bare)}; ${services.map((s) => `${s.measured.target}: ${steal(s.measured.runs)}`).join('; ')}`,
+    ...(DISPATCHER ? services.map((s) => `dispatcher catch-up before each round (${s.measured.target}): ${s.measured.catchUpMs.map(seconds).join(', ')}`) : []),
+    ...services.map(
+      ({ measured: { target, check } }) =>
+        `stored before answered (${target}): ${check.answered} POSTs answered 2xx (warm-up and rounds), ${check.failed} non-2xx or errors, ` +
+        `${check.rows} rows in webhook_inbox, ${check.missing} answered but not stored ` +
+        `(${check.rows - check.answered} stored but cut off by the end of a run before their answer)`,
+    ),
   ];
 }
 
@@ -452,22 +521,39 @@ function memoryLines(memory: MemoryPhase): string[] {
 
 function report(cpus: string, t: Throughput, memory: MemoryPhase | undefined): string[] {
   const floor = summary('bare node:http (reads the body, answers 200)', t.bare);
-  const real = summary(`POST /webhooks/whatsapp (verified, stored with fsync${DISPATCHER ? ', dispatched' : '; dispatcher stopped'})`, t.service);
+  const suffix = DISPATCHER ? ' (verified, stored with fsync, dispatched)' : ' (dispatcher stopped)';
   // Each round's service against the floor measured just before it, under the same neighbours.
-  const ratio = median(t.service.map((run, i) => rps(run) / rps(t.bare[i])));
-  const checks = [t.check, ...(memory ? [memory.check] : [])];
-  const stored = checks.every((c) => c.missing === 0 && c.failed === 0);
+  const services = t.services.map((measured) => ({
+    measured,
+    summary: summary(measured.target + suffix, measured.runs),
+    ratio: median(measured.runs.map((run, i) => rps(run) / rps(t.bare[i]))),
+    worst: Math.min(...measured.runs.map((run, i) => rps(run) / rps(t.bare[i]))),
+  }));
   const rss = (label: string) => memory?.samples.find((s) => s.label === label)?.rss ?? NaN;
-  const goals = [
-    ['throughput', '≥ 0.5 of bare, every event stored before its 200', `${ratio.toFixed(2)}, ${t.check.missing} unstored`, verdict(ratio >= 0.5 && stored)],
-    ['latency', `p99 < 30 ms at ${CONNECTIONS} connections`, `${real.p99.toFixed(1)} ms`, verdict(real.p99 < 30)],
-  ];
+  const goals: string[][] = [];
+  for (const s of services) {
+    const stored = s.measured.check.missing === 0 && s.measured.check.failed === 0;
+    // The embedded store must hold half the floor in every round; PostgreSQL, a round trip away, 0.3.
+    const floorShare = STORE === 'postgres' ? 0.3 : 0.5;
+    const one = !s.measured.target.includes('two instances');
+    if (one) {
+      goals.push([
+        s.measured.target,
+        `≥ ${floorShare} of bare in every round, every event stored before its 200`,
+        `${s.worst.toFixed(2)} at worst (median ${s.ratio.toFixed(2)}), ${s.measured.check.missing} unstored`,
+        verdict(s.worst >= floorShare && stored),
+      ]);
+      goals.push([s.measured.target, `p99 ≤ 30 ms at ${CONNECTIONS} connections`, `${s.summary.p99.toFixed(1)} ms`, verdict(s.summary.p99 <= 30)]);
+    } else {
+      goals.push([s.measured.target, 'every event stored before its 200', `median ${s.ratio.toFixed(2)} of bare, ${s.measured.check.missing} unstored`, verdict(stored)]);
+    }
+  }
   if (memory) {
     const flat = rss('100%') <= rss('10%') * 1.2;
     goals.push(['memory', `flat over ${EVENTS} events (rss at 100% within 20% of 10%)`, `${mib(rss('10%'))} → ${mib(rss('100%'))}`, verdict(flat)]);
   }
   return [
-    ...throughputLines(cpus, t, floor, real, ratio),
+    ...throughputLines(cpus, t, floor, services),
     ...(memory ? memoryLines(memory) : []),
     '',
     markdownTable(['target', 'goal', 'measured', 'verdict'], goals),
@@ -477,16 +563,21 @@ function report(cpus: string, t: Throughput, memory: MemoryPhase | undefined): s
 async function main(): Promise<void> {
   const cpus = pinCpus();
   const profileDir = PROFILE ? fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-profile-')) : undefined;
-  const t = await throughput(profileDir);
-  const memory = EVENTS > 0 ? await memoryPhase() : undefined;
-  const lines = report(cpus, t, memory);
-  if (profileDir) lines.push('', ...profileSummary(profileDir, t.service.map((r) => r.window)));
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const cluster = STORE === 'postgres' ? await startPostgresCluster() : undefined;
+  try {
+    const t = await throughput(cluster, profileDir);
+    const memory = EVENTS > 0 ? await memoryPhase(cluster) : undefined;
+    const lines = report(cpus, t, memory);
+    if (profileDir) lines.push('', ...profileSummary(profileDir, t.services[0]?.runs.map((r) => r.window) ?? []));
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await cluster?.destroy();
+  }
 }
 
 if (process.argv[2] === 'serve') {
-  const [, , , role = '', port = '', dataDir = ''] = process.argv;
-  serve(role, Number(port), dataDir).catch((error: unknown) => {
+  const [, , , role = '', port = '', dataDir = '', databaseUrl = ''] = process.argv;
+  serve(role, Number(port), dataDir, databaseUrl).catch((error: unknown) => {
     process.stderr.write(`bench target failed: ${String(error)}\n`);
     process.exit(1);
   });
