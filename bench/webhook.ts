@@ -106,6 +106,7 @@ const WIRE = toMetaWire({
     },
   ],
 });
+const MESSAGE_ID_PREFIX = 'wamid.HBgNNTIxNTU1MDE4MzcyNhUCABIYF';
 const MESSAGE_ID_IN_BODY = /"wamid\.HBgNNTIxNTU1MDE4MzcyNhUCABIYF(\d{12})QA=="/;
 
 let nextEvent = 0;
@@ -259,8 +260,13 @@ async function caughtUp(url: string): Promise<number> {
 /** The event numbers in the stored POSTs, read after the service closed (PostgreSQL picks them out itself). */
 async function storedEvents(target: Target): Promise<{ rows: number; numbers: Set<number> }> {
   if (target.databaseUrl) {
+    // The 12 digits after the message id's fixed prefix, cut out of the bytes where they lie.
+    const prefix = `"${MESSAGE_ID_PREFIX}`;
     const found = await readStore({ dataDir: target.dataDirs[0] ?? '', databaseUrl: target.databaseUrl }, (rows) =>
-      rows<{ n: string | null }>(`SELECT substring(convert_from(body, 'UTF8') from '${MESSAGE_ID_IN_BODY.source.replace(/\\/g, '\\')}') AS n FROM webhook_inbox`),
+      rows<{ n: string | null }>(
+        `SELECT convert_from(substring(body from position('${prefix}'::bytea in body) + ${prefix.length} for 12), 'UTF8') AS n
+         FROM webhook_inbox WHERE position('${prefix}'::bytea in body) > 0`,
+      ),
     );
     return { rows: found.length, numbers: new Set(found.flatMap((r) => (r.n ? [Number(r.n)] : []))) };
   }

@@ -7,19 +7,16 @@ interface Waiting<T> {
 /**
  * Writes items in batches: every item added during one turn of the event loop goes into a single
  * write (one transaction, one sync to disk), and each `add` resolves once its batch is durable.
- * Under load many requests share one fsync; alone, a request waits only for its own. Up to
- * `maxInFlight` writes run at once (each starts, and so is ordered, after the one before): while
- * one batch waits for the disk or the database server, the next is already on its way.
+ * Under load many requests share one fsync; alone, a request waits only for its own.
  */
 export class GroupCommit<T> {
   private waiting: Array<Waiting<T>> = [];
   private scheduled = false;
-  private inFlight = 0;
+  private writing = false;
 
   constructor(
     private readonly write: (items: T[]) => Promise<void>,
     private readonly maxBatch = 1_000,
-    private readonly maxInFlight = 1,
   ) {}
 
   add(item: T): Promise<void> {
@@ -30,7 +27,7 @@ export class GroupCommit<T> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+    if (this.scheduled || this.writing) return;
     this.scheduled = true;
     // setImmediate runs after the I/O callbacks of this turn: the requests read in it are batched.
     setImmediate(() => void this.flush());
@@ -40,14 +37,14 @@ export class GroupCommit<T> {
     this.scheduled = false;
     const batch = this.waiting.splice(0, this.maxBatch);
     if (batch.length === 0) return;
-    this.inFlight++;
+    this.writing = true;
     try {
       await this.write(batch.map((w) => w.item));
       for (const w of batch) w.resolve();
     } catch (error) {
       for (const w of batch) w.reject(error);
     } finally {
-      this.inFlight--;
+      this.writing = false;
       if (this.waiting.length > 0) this.schedule();
     }
   }
