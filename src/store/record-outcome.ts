@@ -12,12 +12,14 @@ const LONGEST_WAIT_MS = 2_000;
  * or at once on any other failure.
  */
 export async function recordOutcome<T>(write: () => Promise<T>, patienceMs = RECORD_PATIENCE_MS): Promise<T> {
-  const deadline = Date.now() + patienceMs;
+  // Counted in the waits themselves: the tries in between are short, or fail at once.
+  let waited = 0;
   for (let wait = FIRST_WAIT_MS; ; wait = Math.min(LONGEST_WAIT_MS, wait * 2)) {
     try {
       return await write();
     } catch (error) {
-      if (!isTransientStoreError(error) || Date.now() + wait > deadline) throw error;
+      if (!isTransientStoreError(error) || waited + wait > patienceMs) throw error;
+      waited += wait;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
