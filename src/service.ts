@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from './app';
 import type { Config } from './config';
-import { DeliveryWorker } from './delivery/delivery-worker';
+import { createDeliveryRuntime } from './delivery/delivery-runtime';
+import type { DeliveryWorker } from './delivery/delivery-worker';
 import { systemClock, type Clock } from './delivery/ports';
 import { defaultRetryPolicy, type RetryPolicy } from './delivery/retry-policy';
-import { SpoolWorker } from './delivery/spool-worker';
-import { deliveryTransports } from './delivery/transports';
+import type { SpoolWorker } from './delivery/spool-worker';
 import { createDrainingServer, type DrainingServer } from './http/draining-server';
 import { frontDoor } from './http/front-door';
 import { newInstanceId } from './instance-id';
@@ -23,7 +23,6 @@ import { notifyOnWrite } from './store/notify-on-write';
 import { openStores } from './store/open-stores';
 import type { Stores } from './store/stores';
 import type { WebhookStore } from './store/webhook-store';
-import { CodeSpool } from './voice/code-spool';
 import { DEFAULT_MAX_LISTENS } from './voice/twiml';
 import type { WebhookDispatcher } from './whatsapp/dispatcher';
 import type { Forwarder } from './whatsapp/forwarder';
@@ -106,23 +105,9 @@ export async function createService(config: Config, options: ServiceOptions): Pr
   const shown = () => signals.publish('page');
   const calls = notifyOnWrite(stores.calls, shownWrites(CALL_WRITES_SHOWN), shown);
   const webhooks = notifyOnWrite(stores.webhooks, shownWrites(WEBHOOK_WRITES_SHOWN), shown);
-  const transports = deliveryTransports(config);
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
   const retry = options.retry ?? defaultRetryPolicy;
-  const worker = new DeliveryWorker({ store: calls, clock, logger, metrics, mailer: transports.mailer, sms: transports.sms, retry, pollMs, worker: instance, leaseMs });
-  const codeSpool = new CodeSpool(config.dataDir);
-  const spool = new SpoolWorker({
-    spool: codeSpool,
-    store: calls,
-    mailer: transports.mailer,
-    sms: transports.sms,
-    clock,
-    logger,
-    metrics,
-    retry,
-    pollMs,
-    onStored: () => signals.publish('deliveries'),
-  });
+  const deliveries = createDeliveryRuntime(config, { calls, signals, clock, logger, metrics, retry, pollMs, instance, leaseMs });
 
   const whatsapp = createWebhookRuntime(config, { webhooks, signals, clock, logger, metrics, pollMs, instance, leaseMs }, options);
   const page = createOperatorPage({
@@ -136,10 +121,7 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     logger,
     loginThrottle: options.loginThrottle,
   });
-  const unsubscribe = [
-    signals.subscribe('deliveries', () => worker.kick()),
-    signals.subscribe('page', () => page.changed()),
-  ];
+  const unsubscribe = signals.subscribe('page', () => page.changed());
 
   const app = createApp({
     calls,
@@ -158,8 +140,8 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     },
     recipients: recipientsOf(config.notify),
     onDeliveriesStored: () => signals.publish('deliveries'),
-    spool: codeSpool,
-    onSpooled: () => spool.kick(),
+    spool: deliveries.codeSpool,
+    onSpooled: () => deliveries.spool.kick(),
     missedCallDeadlineMs: options.missedCallDeadlineMs ?? 15 * 60_000,
     whatsapp: { verifyToken: config.whatsapp.verifyToken, intake: whatsapp.intake },
     forwardTargets: whatsapp.forwarder.targets,
@@ -178,17 +160,16 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     stores,
     calls,
     webhooks,
-    worker,
-    spool,
+    worker: deliveries.worker,
+    spool: deliveries.spool,
     dispatcher: whatsapp.dispatcher,
     forwarder: whatsapp.forwarder,
     pruner: whatsapp.pruner,
-    outboxDir: transports.outboxDir,
+    outboxDir: deliveries.outboxDir,
     start() {
       if (started) return;
       started = true;
-      worker.start();
-      spool.start();
+      deliveries.start();
       whatsapp.start();
     },
     async listen(port, host) {
@@ -207,9 +188,8 @@ export async function createService(config: Config, options: ServiceOptions): Pr
       page.close();
       // In-flight requests finish (their POSTs are stored); no new connection is taken.
       await httpServer?.drain();
-      await Promise.all([worker.stop(), spool.stop(), whatsapp.stop()]);
-      for (const off of unsubscribe) off();
-      transports.close();
+      await Promise.all([deliveries.stop(), whatsapp.stop()]);
+      unsubscribe();
       // Stores handed in belong to the caller, who closes them.
       if (!options.stores) await stores.close();
     },
