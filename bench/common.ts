@@ -195,6 +195,16 @@ export function pinCpus(): string {
 
 let pinTargets = false;
 
+/**
+ * After `pinCpus`, puts the processes `pids` (a database server the target uses, and its
+ * children) on the target's CPU: the service and its database are the target, the load generator
+ * keeps CPU 0 to itself. Processes they fork later inherit it.
+ */
+export function pinWithTargets(pids: number[]): void {
+  if (!pinTargets) return;
+  for (const pid of pids) taskset('1', pid);
+}
+
 /** `taskset -a -p -c cpus pid`: every thread of `pid`, including those it starts later. */
 function taskset(cpus: string, pid: number): boolean {
   return spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' }).status === 0;

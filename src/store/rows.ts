@@ -1,4 +1,5 @@
 import type { CallView, Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus, DeliveryView } from './call-store';
+import type { ForwardJob } from './webhook-store';
 
 /**
  * Rows of the call tables as both adapters return them, and their mapping to the store's types.
@@ -117,4 +118,27 @@ function toDeliveryView(d: DeliveryRow): DeliveryView {
 
 function heardOf(column: HeardColumn): string[] {
   return typeof column === 'string' ? (JSON.parse(column) as string[]) : column;
+}
+
+/** A claimed forward with its event, as both adapters select it. */
+export interface ForwardRow {
+  id: number;
+  target: string;
+  lane: string;
+  attempts: number;
+  created_at: Time;
+  key: string;
+  event: string;
+}
+
+export function toForwardJob(row: ForwardRow): ForwardJob {
+  return {
+    id: row.id,
+    target: row.target,
+    lane: row.lane,
+    attempts: row.attempts,
+    eventId: row.key,
+    body: row.event,
+    createdAt: new Date(row.created_at),
+  };
 }

@@ -2,6 +2,7 @@ import type { CallInfo, CallStore, CapturedCode, DeliveryJob, Recipient } from '
 import type { Stores } from '../../src/store/stores';
 import { describeEachBackend } from './backends';
 import { claimAt } from './claim-at';
+import { only } from './shared';
 
 const T0 = new Date('2025-03-01T12:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -16,11 +17,6 @@ const RECIPIENTS: Recipient[] = [
 
 function captured(code: string, call: CallInfo = CALL, receivedAt: Date = T0): CapturedCode {
   return { call, code, source: 'speech', receivedAt };
-}
-
-function only<T>(items: T[]): T {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
 }
 
 describeEachBackend('the call store', (database) => {

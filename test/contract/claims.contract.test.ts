@@ -6,6 +6,7 @@ import { fixtureWire } from '../helpers/meta-wire';
 import { describeEachBackend } from './backends';
 import { claimAt, LEASE_MS } from './claim-at';
 import { receive } from './dispatch-helpers';
+import { only, HOOK_A, HOOK_B, PHONE_1, PHONE_2, TARGETS } from './shared';
 
 // The claim contract (src/store/claims.ts): work held by one worker until its lease ends, renewed
 // only by its holder, released when finished. Times are given in each claim: nothing sleeps.
@@ -15,17 +16,7 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 /** When a claim made at T0 stops holding. */
 const LEASE_END = at(LEASE_MS);
 
-const HOOK_A = 'https://hooks.example.com/a';
-const HOOK_B = 'https://hooks.example.com/b';
-const TARGETS = [HOOK_A, HOOK_B];
-const PHONE_1 = '106540352242922';
-const PHONE_2 = '109238475610293';
 const WABA = '102290129340398';
-
-function only<T>(items: T[]): T {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
-}
 
 const ids = (jobs: Array<{ id: number }>) => jobs.map((j) => j.id);
 

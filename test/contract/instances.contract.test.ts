@@ -9,6 +9,7 @@ import { describeEachBackend, onlyOn } from './backends';
 import { claimAt } from './claim-at';
 import { dispatchOnce, inboxRecord, receive, type Dispatched } from './dispatch-helpers';
 import { textBatch } from './posts';
+import { PHONE_1 } from './shared';
 
 // Two instances on one database (the database opened twice, as two processes would): what one
 // does, the other sees, and work done by both at once is done once, in order.
@@ -18,7 +19,6 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 const LATER = at(3_600_000);
 
 const HOOK = 'https://hooks.example.com/a';
-const PHONE_1 = '106540352242922';
 const RECIPIENTS: Recipient[] = [
   { channel: 'email', to: 'ops@example.com' },
   { channel: 'sms', to: '+14155550199' },

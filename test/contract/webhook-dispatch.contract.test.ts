@@ -6,22 +6,13 @@ import { describeEachBackend } from './backends';
 import { claimAt } from './claim-at';
 import { dispatchOnce, inboxRecord, receive as receiveWith, type Dispatched } from './dispatch-helpers';
 import { STATUS_MESSAGE_ID, statusPost } from './posts';
+import { only, HOOK_A, HOOK_B, PHONE_1, TARGETS } from './shared';
 
 // The inbox and dispatch: stored POSTs become deduplicated events, each owed to every target.
 
 const T0 = new Date('2025-02-12T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const LATER = at(3_600_000);
-
-const HOOK_A = 'https://hooks.example.com/a';
-const HOOK_B = 'https://hooks.example.com/b';
-const TARGETS = [HOOK_A, HOOK_B];
-const PHONE_1 = '106540352242922';
-
-function only<T>(items: T[]): T {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
-}
 
 describeEachBackend('webhook dispatch', (database) => {
   let stores: Stores;

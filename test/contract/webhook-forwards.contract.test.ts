@@ -7,6 +7,7 @@ import { fixtureWire } from '../helpers/meta-wire';
 import { describeEachBackend } from './backends';
 import { claimAt } from './claim-at';
 import { receive as receiveWith } from './dispatch-helpers';
+import { only, HOOK_A, HOOK_B, PHONE_1, PHONE_2, TARGETS } from './shared';
 
 // What is owed to each forwarding target: lanes in arrival order, and the overview of each queue.
 // The claims themselves (leases, workers) are in claims.contract.test.ts.
@@ -14,18 +15,7 @@ import { receive as receiveWith } from './dispatch-helpers';
 const T0 = new Date('2025-02-12T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
-const HOOK_A = 'https://hooks.example.com/a';
-const HOOK_B = 'https://hooks.example.com/b';
-const TARGETS = [HOOK_A, HOOK_B];
-
-const PHONE_1 = '106540352242922';
-const PHONE_2 = '109238475610293';
 const WABA = '102290129340398';
-
-function only<T>(items: T[]): T {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
-}
 
 const describeJob = (job: ForwardJob) => [job.target, job.lane, job.eventId];
 

@@ -7,6 +7,7 @@ import { describeEachBackend } from './backends';
 import { claimAt, LEASE_MS } from './claim-at';
 import { dispatchOnce, inboxRecord, receive as receiveWith } from './dispatch-helpers';
 import { textBatch } from './posts';
+import { only, HOOK_A, PHONE_1, TARGETS } from './shared';
 
 // Retention (what pruning deletes and what it keeps), and what outlives a restart.
 
@@ -14,17 +15,7 @@ const T0 = new Date('2025-02-12T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const LATER = at(3_600_000);
 
-const HOOK_A = 'https://hooks.example.com/a';
-const HOOK_B = 'https://hooks.example.com/b';
-const TARGETS = [HOOK_A, HOOK_B];
-const PHONE_1 = '106540352242922';
-
 const expiredCounter = (target: string) => forwardOutcome('expired', target);
-
-function only<T>(items: T[]): T {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
-}
 
 describeEachBackend('webhook retention', (database) => {
   let stores: Stores;

@@ -1,4 +1,5 @@
 import type { Claim } from '../claims';
+import { toForwardJob, type ForwardRow } from '../rows';
 import type { ForwardJob, WebhookStore } from '../webhook-store';
 import { bumpCounters } from './counters';
 import type { Database, Query } from './pool';
@@ -16,15 +17,6 @@ type ForwardsPart = Pick<
   | 'nextForwardDueAt'
 >;
 
-interface ForwardRow {
-  id: number;
-  target: string;
-  lane: string;
-  attempts: number;
-  created_at: Date;
-  key: string;
-  event: string;
-}
 
 /**
  * The oldest pending forward of each lane of the targets in `$1`: only it may be sent, so a lane
@@ -81,7 +73,7 @@ export class PostgresForwards implements ForwardsPart {
 
   private async claim(sql: string, params: unknown[]): Promise<ForwardJob[]> {
     const rows = await this.db.transaction((query) => query<ForwardRow>(sql, params), { synchronousCommit: false });
-    return (rows ?? []).map(toJob);
+    return (rows ?? []).map(toForwardJob);
   }
 
   async renewForwardClaims(ids: number[], claim: Claim): Promise<void> {
@@ -163,14 +155,3 @@ export async function pendingTargetsWith(query: Query): Promise<string[]> {
   return rows.map((r) => r.target);
 }
 
-function toJob(row: ForwardRow): ForwardJob {
-  return {
-    id: row.id,
-    target: row.target,
-    lane: row.lane,
-    attempts: row.attempts,
-    eventId: row.key,
-    body: row.event,
-    createdAt: row.created_at,
-  };
-}

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Claim } from '../claims';
+import { toForwardJob, type ForwardRow } from '../rows';
 import type { ForwardJob, WebhookStore } from '../webhook-store';
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './counters';
@@ -19,15 +20,6 @@ type ForwardsPart = Pick<
   | 'nextForwardDueAt'
 >;
 
-interface ForwardRow {
-  id: number;
-  target: string;
-  lane: string;
-  attempts: number;
-  created_at: number;
-  key: string;
-  event: string;
-}
 
 interface LaneHead {
   id: number;
@@ -119,7 +111,7 @@ export class SqliteForwards implements SyncOf<ForwardsPart> {
          WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id`,
       )
       .all(idList(ids)) as ForwardRow[];
-    return rows.map(toJob);
+    return rows.map(toForwardJob);
   }
 
   markForwardSent(id: number, at: Date, counter: string): void {
@@ -184,14 +176,3 @@ export function pendingTargetsIn(db: Database.Database): string[] {
   return targets;
 }
 
-function toJob(row: ForwardRow): ForwardJob {
-  return {
-    id: row.id,
-    target: row.target,
-    lane: row.lane,
-    attempts: row.attempts,
-    eventId: row.key,
-    body: row.event,
-    createdAt: new Date(row.created_at),
-  };
-}

@@ -27,6 +27,8 @@ export interface PostgresCluster {
   start(): Promise<void>;
   /** Stops the server and deletes its folder. */
   destroy(): Promise<void>;
+  /** The server's processes now: the postmaster and the ones it started. */
+  pids(): number[];
 }
 
 /** Where Debian (or `PG_BIN`) keeps initdb and pg_ctl; null when PostgreSQL is not installed. */
@@ -78,6 +80,7 @@ export async function startPostgresCluster(options: { port?: number } = {}): Pro
     },
     stop: () => stop('fast'),
     start,
+    pids: () => serverPids(dataDir),
     async destroy() {
       await stop('immediate').catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -95,4 +98,21 @@ async function freeLoopbackPort(): Promise<number> {
   const { port } = probe.address() as net.AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/** The postmaster (first line of postmaster.pid) and its children, from /proc. */
+function serverPids(dataDir: string): number[] {
+  const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === postmaster;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
 }
