@@ -118,11 +118,12 @@ describe('the delivery worker', () => {
   it('sends a delivery once when two instances work the same store, however slow the send', async () => {
     const sent: OutgoingEmail[] = [];
     await capture(store, 3, [{ channel: 'email', to: 'team@example.com' }]);
-    // Each send outlasts three leases: only the renewal keeps the other instance from taking it.
-    const slowMailer: Mailer = { send: (m) => new Promise((resolve) => setTimeout(() => resolve(void sent.push(m)), 300)) };
+    // Each send outlasts three leases: only the renewal (every third of a lease) keeps the other
+    // instance from taking it. A lease of a second leaves room for a busy machine's late timers.
+    const slowMailer: Mailer = { send: (m) => new Promise((resolve) => setTimeout(() => resolve(void sent.push(m)), 3_500)) };
     const sms = { send: () => Promise.resolve() };
-    worker = workerFor(store, { mailer: slowMailer, sms }, { worker: 'instance-a', leaseMs: 90 });
-    const other = workerFor(store, { mailer: slowMailer, sms }, { worker: 'instance-b', leaseMs: 90 });
+    worker = workerFor(store, { mailer: slowMailer, sms }, { worker: 'instance-a', leaseMs: 1_000 });
+    const other = workerFor(store, { mailer: slowMailer, sms }, { worker: 'instance-b', leaseMs: 1_000 });
     others.push(other);
     worker.start();
     other.start();
@@ -134,15 +135,28 @@ describe('the delivery worker', () => {
   it("takes over a dead instance's delivery once its claim has run out", async () => {
     const sent: OutgoingSms[] = [];
     await capture(store, 4, [{ channel: 'sms', to: '+15005550001' }]);
-    const claimedAt = clock.now();
-    // An instance claimed it and died: nobody renews its lease.
-    const [claimed] = await store.claimDueDeliveries({ worker: 'dead-instance', now: claimedAt, until: new Date(claimedAt.getTime() + 200) }, 10);
+    // The live instance's clock is the test's: the dead one's lease runs out when the test says so.
+    let now = new Date(clock.now().getTime());
+    const [claimed] = await store.claimDueDeliveries({ worker: 'dead-instance', now, until: new Date(now.getTime() + 60_000) }, 10);
     expect(claimed?.recipient).toBe('+15005550001');
-    worker = workerFor(store, { mailer: { send: () => Promise.resolve() }, sms: { send: (m) => Promise.resolve(void sent.push(m)) } });
+    worker = new DeliveryWorker({
+      store,
+      clock: { now: () => now },
+      retry,
+      pollMs: 20,
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics({ processMetrics: false }),
+      worker: 'live-instance',
+      leaseMs: 30_000,
+      mailer: { send: () => Promise.resolve() },
+      sms: { send: (m) => Promise.resolve(void sent.push(m)) },
+    });
     worker.start();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await worker.tick();
+    await worker.tick(); // two passes while the lease lasts
     expect(sent).toHaveLength(0);
+    now = new Date(now.getTime() + 60_001);
     await eventually(() => (sent.length === 1 ? true : undefined));
-    expect(Date.now() - claimedAt.getTime()).toBeGreaterThanOrEqual(200);
   });
+
 });

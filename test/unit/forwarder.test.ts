@@ -83,10 +83,11 @@ describe('the forwarder', () => {
         failures-- > 0 ? Promise.reject(new StoreError('PostgreSQL: terminating connection', { transient: true, code: '57P01' })) : stores.webhooks.markForwardSent(...args),
     };
     const delivered: ForwardJob[] = [];
-    const forwarder = forwarderWith(blinking, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job)) }, { leaseMs: 100 });
+    // A lease of a second: without the retried record the claim would run out and the event go again.
+    const forwarder = forwarderWith(blinking, { target: TARGET, deliver: (job) => Promise.resolve(void delivered.push(job)) }, { leaseMs: 1_000 });
     forwarder.start();
-    for (let i = 0; i < 300 && (await stores.webhooks.pendingTargets()).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a claim run out would have sent it again by now
+    for (let i = 0; i < 500 && (await stores.webhooks.pendingTargets()).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // a claim run out would have sent it again by now
     await forwarder.stop();
     expect(await stores.webhooks.pendingTargets()).toEqual([]);
     expect(delivered).toHaveLength(1);

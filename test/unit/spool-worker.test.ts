@@ -9,6 +9,7 @@ import { openSqliteStores } from '../../src/store/sqlite/open';
 import { StoreError } from '../../src/store/store-error';
 import type { Stores } from '../../src/store/stores';
 import { CodeSpool } from '../../src/voice/code-spool';
+import { eventually } from '../helpers/harness';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 
 const clock = { now: () => new Date() };
@@ -137,9 +138,12 @@ describe('the spool worker', () => {
     let failures = 2;
     const flaky: Mailer = { send: (m) => (failures-- > 0 ? Promise.reject(new Error('connect ECONNREFUSED')) : Promise.resolve(void emails.push(m))) };
     workerWith({ captureCode: down }, { mailer: flaky }).start();
-    for (let i = 0; i < 200 && emails.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Done once the spool file records the send (written after the email went out).
+    const progress = await eventually(async () => {
+      const recorded = (await spool.list())[0]?.progress['email:team@example.com'];
+      return recorded?.sentAt ? recorded : undefined;
+    });
     expect(emails).toHaveLength(1);
-    const [kept] = await spool.list();
-    expect(kept?.progress['email:team@example.com']).toMatchObject({ attempts: 3 });
+    expect(progress).toMatchObject({ attempts: 3 });
   });
 });
