@@ -78,7 +78,7 @@ describeEachBackend('store errors', (database, backend) => {
     }
   });
 
-  (backend === 'postgres' ? describe : describe.skip)('when the PostgreSQL server closes the connections of the stores', () => {
+  if (backend === 'postgres') describe('when the PostgreSQL server closes the connections of the stores', () => {
     // An application name of its own: the connections cut here are this test's, not those of the
     // tests running alongside on the same cluster (the service's own name is the same for all).
     const name = `wa-onboard-${randomBytes(4).toString('hex')}`;
