@@ -189,3 +189,17 @@ export interface WebhookStore {
    */
   prune(before: Date, expiredCounter: (target: string) => string): Promise<PruneCounts>;
 }
+
+/** The forwarding queue's part of the port: both adapters implement it in a file of its own. */
+export type ForwardQueue = Pick<
+  WebhookStore,
+  | 'claimForwardHeads'
+  | 'claimNextInLane'
+  | 'renewForwardClaims'
+  | 'releaseForwardClaim'
+  | 'markForwardSent'
+  | 'markForwardRetry'
+  | 'markForwardRejected'
+  | 'pendingTargets'
+  | 'nextForwardDueAt'
+>;

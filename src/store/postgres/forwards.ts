@@ -1,22 +1,8 @@
 import type { Claim } from '../claims';
 import { toForwardJob, type ForwardRow } from '../rows';
-import type { ForwardJob, WebhookStore } from '../webhook-store';
+import type { ForwardJob, ForwardQueue } from '../webhook-store';
 import { bumpCounters } from './counters';
 import type { Database, Query } from './pool';
-
-type ForwardsPart = Pick<
-  WebhookStore,
-  | 'claimForwardHeads'
-  | 'claimNextInLane'
-  | 'renewForwardClaims'
-  | 'releaseForwardClaim'
-  | 'markForwardSent'
-  | 'markForwardRetry'
-  | 'markForwardRejected'
-  | 'pendingTargets'
-  | 'nextForwardDueAt'
->;
-
 
 /**
  * The oldest pending forward of each lane of the targets in `$1`: only it may be sent, so a lane
@@ -57,7 +43,7 @@ function claimSql(candidates: string, limit: string): string {
 }
 
 /** What is owed to each forwarding target, lane by lane, worked by whichever instance claims a lane. */
-export class PostgresForwards implements ForwardsPart {
+export class PostgresForwards implements ForwardQueue {
   constructor(private readonly db: Database) {}
 
   async claimForwardHeads(targets: string[], claim: Claim, limit: number): Promise<ForwardJob[]> {

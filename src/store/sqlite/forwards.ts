@@ -1,25 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { Claim } from '../claims';
 import { toForwardJob, type ForwardRow } from '../rows';
-import type { ForwardJob, WebhookStore } from '../webhook-store';
+import type { ForwardJob, ForwardQueue } from '../webhook-store';
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './counters';
 import { idList } from './id-list';
 import { unsynced } from './unsynced';
-
-type ForwardsPart = Pick<
-  WebhookStore,
-  | 'claimForwardHeads'
-  | 'claimNextInLane'
-  | 'renewForwardClaims'
-  | 'releaseForwardClaim'
-  | 'markForwardSent'
-  | 'markForwardRetry'
-  | 'markForwardRejected'
-  | 'pendingTargets'
-  | 'nextForwardDueAt'
->;
-
 
 interface LaneHead {
   id: number;
@@ -30,7 +16,7 @@ interface LaneHead {
 const CLAIMABLE = `status = 'pending' AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)`;
 
 /** What is owed to each forwarding target, lane by lane. */
-export class SqliteForwards implements SyncOf<ForwardsPart> {
+export class SqliteForwards implements SyncOf<ForwardQueue> {
   private readonly counters: SqliteCounters;
   private readonly firstLaneHead: Database.Statement<[string], LaneHead>;
   private readonly nextLaneHead: Database.Statement<[string, string], LaneHead>;
