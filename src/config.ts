@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -6,6 +7,8 @@ export interface Config {
   /** `production` when NODE_ENV=production; `local` otherwise (generated secrets, outbox delivery). */
   mode: 'production' | 'local';
   port: number;
+  /** The address to listen on: loopback in local mode (generated secrets; nobody else should reach it), every interface in production. */
+  host: string;
   /** Base URL Twilio calls, without a trailing slash; signatures are checked against it. */
   publicUrl: string;
   dataDir: string;
@@ -126,6 +129,11 @@ const schema = z.object({
   PORT: z.preprocess(
     blankIsUnset,
     z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(3000),
+  ),
+  HOST: optional(
+    z
+      .string()
+      .refine((host) => isIP(host) !== 0 || /^[a-zA-Z0-9.-]+$/.test(host), 'must be an address to listen on, such as 127.0.0.1 or 0.0.0.0'),
   ),
   PUBLIC_URL: optional(
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://onboard.example.com' }),
@@ -269,6 +277,11 @@ function productionProblems(env: Env): string[] {
     .split(',')
     .map((u) => u.trim())
     .filter((u) => u !== '' && !isHttpsOrLoopback(u));
+  if ((env.PUBLIC_URL ?? '').trim() !== '' && !isHttpsOrLoopback(env.PUBLIC_URL!.trim())) {
+    problems.push(
+      'PUBLIC_URL: must be https in production (Meta only calls https webhooks, and Twilio signs the URL it called), such as https://onboard.example.com',
+    );
+  }
   if (plainForward.length > 0) {
     problems.push('FORWARD_URL: must be https in production (events hold customers\' messages), except on loopback');
   }
@@ -335,6 +348,7 @@ function build(
   return {
     mode,
     port: e.PORT,
+    host: e.HOST ?? (mode === 'production' ? '0.0.0.0' : '127.0.0.1'),
     publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: path.resolve(e.DATA_DIR),
     database: e.DATABASE_URL

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   const service = await createService(config, { logger, processMetrics: true });
   if (service.outboxDir) logger.warn({ dir: service.outboxDir }, 'messages without a transport go to the outbox');
-  const { url } = await service.listen(config.port);
+  const { url } = await service.listen(config.port, config.host);
   logger.info(
     { url, publicUrl: config.publicUrl, mode: config.mode, database: service.backend, instance: service.instance },
     `listening; point Twilio at ${config.publicUrl}/twilio/voice and Meta's webhook at ${config.publicUrl}/webhooks/whatsapp`,

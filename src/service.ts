@@ -81,7 +81,7 @@ export interface Service {
   outboxDir?: string;
   /** Starts the background workers (deliveries, dispatch, forwarding, pruning); `listen()` calls it. */
   start(): void;
-  /** Starts an HTTP server on `listener`, then the workers. */
+  /** Starts an HTTP server on `listener` (on `host`, loopback unless told), then the workers. */
   listen(port: number, host?: string): Promise<{ server: Server; url: string }>;
   /** Stops accepting requests, lets in-flight work finish, closes the stores. */
   close(): Promise<void>;
@@ -177,11 +177,11 @@ export async function createService(config: Config, options: ServiceOptions): Pr
       const s = httpServer.server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
-        s.listen(port, host ?? '0.0.0.0', () => resolve());
+        s.listen(port, host ?? '127.0.0.1', () => resolve());
       });
       service.start();
       const address = s.address() as AddressInfo;
-      return { server: s, url: `http://127.0.0.1:${address.port}` };
+      return { server: s, url: `http://${reachableHost(address.address)}:${address.port}` };
     },
     async close() {
       // Open pages' event streams never end by themselves: the server could not close with them.
@@ -195,4 +195,10 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     },
   };
   return service;
+}
+
+/** The address a client on this machine uses to reach a server bound to `address` (any-address binds answer on loopback). */
+function reachableHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return '127.0.0.1';
+  return address.includes(':') ? `[${address}]` : address;
 }

@@ -64,6 +64,7 @@ describe('loadConfig in production', () => {
     expect(config).toEqual({
       mode: 'production',
       port: 8080,
+      host: '0.0.0.0',
       publicUrl: 'https://onboard.example.com',
       dataDir: path.resolve('/var/lib/wa-onboard'),
       database: { kind: 'sqlite', migrate: true },
@@ -103,6 +104,22 @@ describe('loadConfig in production', () => {
       generatedSecrets: [],
     });
     expect(notices).toEqual([]);
+  });
+
+  it('listens on HOST when it is set', () => {
+    expect(loadConfig({ ...PRODUCTION, HOST: '10.0.0.5' }, noSecretsExpected).config.host).toBe('10.0.0.5');
+  });
+
+  it('refuses an http PUBLIC_URL outside loopback, naming PUBLIC_URL', () => {
+    const error = problemsOf({ ...PRODUCTION, PUBLIC_URL: 'http://onboard.example.com' });
+    expect(error.exitCode).toBe(78);
+    expect(error.problems).toEqual([expect.stringMatching(/^PUBLIC_URL: must be https in production/)]);
+  });
+
+  it('accepts an http PUBLIC_URL on loopback (a proxy on the same machine terminates TLS)', () => {
+    expect(loadConfig({ ...PRODUCTION, PUBLIC_URL: 'http://127.0.0.1:8080' }, noSecretsExpected).config.publicUrl).toBe(
+      'http://127.0.0.1:8080',
+    );
   });
 
   it('removes every trailing slash from PUBLIC_URL so signed URLs match', () => {
@@ -301,6 +318,15 @@ describe('loadConfig in local mode', () => {
   it('accepts TWILIO_SIGNATURE_CHECK=off and stops verifying signatures', () => {
     const { config } = loadConfig({ TWILIO_SIGNATURE_CHECK: 'off' }, () => GENERATED);
     expect(config.twilio.verifySignatures).toBe(false);
+  });
+
+  it('listens on loopback unless HOST says otherwise: generated secrets are for this machine only', () => {
+    expect(loadConfig({}, () => GENERATED).config.host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }, () => GENERATED).config.host).toBe('0.0.0.0');
+  });
+
+  it('refuses a HOST that is not an address', () => {
+    expect(problemsOf({ HOST: 'not an address' }).problems).toEqual([expect.stringMatching(/^HOST: must be an address/)]);
   });
 
   it('builds the local public URL from PORT', () => {
