@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './delivery/ports';
 import { defaultRetryPolicy, type RetryPolicy } from './delivery/retry-policy';
 import type { SpoolWorker } from './delivery/spool-worker';
 import { createDrainingServer, type DrainingServer } from './http/draining-server';
+import type { RequestDeadlines } from './http/slow-clients';
 import { frontDoor } from './http/front-door';
 import { newInstanceId } from './instance-id';
 import type { Logger } from './observability/logger';
@@ -55,6 +56,8 @@ export interface ServiceOptions {
   instance?: string;
   /** How long a claim on a delivery or a lane holds without renewal (default 30 s). */
   leaseMs?: number;
+  /** How long a client may take to send a request (default REQUEST_DEADLINES; tests shorten them). */
+  requestDeadlines?: RequestDeadlines;
 }
 
 /** A wired service: the app, its stores and its background workers, ready to listen. */
@@ -173,7 +176,7 @@ export async function createService(config: Config, options: ServiceOptions): Pr
       whatsapp.start();
     },
     async listen(port, host) {
-      httpServer = createDrainingServer(listener);
+      httpServer = createDrainingServer(listener, { deadlines: options.requestDeadlines, onSlowRequest: () => metrics.slowRequestCut() });
       const s = httpServer.server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);

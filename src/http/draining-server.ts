@@ -1,4 +1,5 @@
 import http, { type RequestListener, type Server } from 'node:http';
+import { answerClientError, REQUEST_DEADLINES, type RequestDeadlines } from './slow-clients';
 
 /** How long a stop waits for requests in flight before it cuts the connections still open. */
 export const DRAIN_GRACE_MS = 10_000;
@@ -14,9 +15,21 @@ export interface DrainingServer {
   drain(graceMs?: number): Promise<void>;
 }
 
-export function createDrainingServer(listener: RequestListener): DrainingServer {
+export interface DrainingServerOptions {
+  deadlines?: RequestDeadlines;
+  /** A request was cut for taking longer than its deadline (see slow-clients.ts). */
+  onSlowRequest?: () => void;
+}
+
+export function createDrainingServer(listener: RequestListener, options: DrainingServerOptions = {}): DrainingServer {
   let draining = false;
-  const server = http.createServer((req, res) => {
+  const deadlines = options.deadlines ?? REQUEST_DEADLINES;
+  const serverOptions = {
+    headersTimeout: deadlines.headersMs,
+    requestTimeout: deadlines.requestMs,
+    connectionsCheckingInterval: deadlines.checkEveryMs,
+  };
+  const server = http.createServer(serverOptions, (req, res) => {
     if (draining) res.setHeader('connection', 'close');
     // A request already in flight when the drain began was answered keep-alive: once it is done,
     // its connection is idle, and closing it now spares the 5 s of Node's keep-alive timeout.
@@ -25,6 +38,7 @@ export function createDrainingServer(listener: RequestListener): DrainingServer 
     });
     listener(req, res);
   });
+  server.on('clientError', answerClientError(options.onSlowRequest ?? (() => undefined)));
   return {
     server,
     drain(graceMs = DRAIN_GRACE_MS) {

@@ -16,6 +16,8 @@ export interface Metrics {
   /** Events dispatched from stored POSTs: new ones, and ones already seen (redeliveries). */
   eventsDispatched(counts: { created: number; duplicates: number; invalidPosts: number }): void;
   forwardAttempted(target: string, outcome: ForwardOutcome): void;
+  /** A client took longer than its deadline to send a request, and was cut off. */
+  slowRequestCut(): void;
 }
 
 export function createMetrics(options: { processMetrics: boolean }): Metrics {
@@ -56,8 +58,14 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     labelNames: ['target', 'outcome'],
     registers: [registry],
   });
+  const slowRequests = new Counter({
+    name: 'wa_onboard_http_slow_requests_total',
+    help: 'Requests cut off with a 408 for sending their headers or body too slowly.',
+    registers: [registry],
+  });
   return {
     registry,
+    slowRequestCut: () => slowRequests.inc(),
     webhookReceived: (outcome) => posts.inc({ outcome }),
     eventsDispatched: ({ created, duplicates, invalidPosts }) => {
       if (created > 0) events.inc({ outcome: 'new' }, created);

@@ -83,6 +83,8 @@ export interface HarnessOptions {
   leaseMs?: number;
   /** How often idle workers look for work without a wake-up (default 50 ms). */
   pollMs?: number;
+  /** How long a client may take to send a request (default: the service's own deadlines). */
+  requestDeadlines?: ServiceOptions['requestDeadlines'];
 }
 
 /** The real service with its real parts on loopback: SQLite in a temp folder, SMTP, Twilio's API. */
@@ -138,6 +140,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       forwardTimeoutMs: options.forwardTimeoutMs,
       loginThrottle: options.loginThrottle ?? { baseDelayMs: 5, maxDelayMs: 20 },
       leaseMs: options.leaseMs,
+      requestDeadlines: options.requestDeadlines,
     });
     try {
       const { url } = await service.listen(options.port ?? 0, '127.0.0.1');
