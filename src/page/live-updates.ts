@@ -39,6 +39,9 @@ interface Client {
   congested: boolean;
 }
 
+/** The one event the stream sends: an item's new HTML (the page's script listens for it by this name). */
+export const LIVE_EVENT = 'item';
+
 /**
  * Server-Sent Events for the operator page (`GET /api/live`). Each open page is sent every item
  * when it connects, then each item that changed, as its own event: the rest of the page, and
@@ -160,7 +163,7 @@ export class LiveUpdates {
     for (const item of view.items) {
       if (client.shown.get(item.id) === item.key) continue;
       client.shown.set(item.id, item.key);
-      text += eventOf('item', item.html);
+      text += eventOf(LIVE_EVENT, item.html);
     }
     if (text !== '' && !client.res.write(text)) client.congested = true;
   }
