@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL_SECRET_KEYS, type LocalSecrets } from './config';
+import { makePrivateDirSync, restrictToOwnerSync, writePrivateFileSync } from './data-dir/private-files';
 
 export const LOCAL_SECRETS_FILE = 'local-secrets.json';
 
@@ -13,11 +14,12 @@ export const LOCAL_SECRETS_FILE = 'local-secrets.json';
 export function readOrCreateLocalSecrets(dataDir: string): { secrets: LocalSecrets; file: string } {
   const file = path.join(dataDir, LOCAL_SECRETS_FILE);
   const stored = fs.existsSync(file) ? readSecrets(file) : {};
+  restrictToOwnerSync([file]); // a file written before it was kept 0600 whatever the umask
   // A file written by an older version lacks the newer secrets: keep what it has, add the rest.
   const secrets: LocalSecrets = { ...generate(), ...stored };
   if (LOCAL_SECRET_KEYS.some((key) => stored[key] === undefined)) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    makePrivateDirSync(dataDir);
+    writePrivateFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`);
   }
   return { secrets, file };
 }

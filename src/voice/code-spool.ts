@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { makePrivateDir, writePrivateFile } from '../data-dir/private-files';
 import type { CapturedCode, Recipient } from '../store/call-store';
 
 /** A code heard while the store could not take it, and what has been done about it since. */
@@ -99,15 +100,10 @@ export class CodeSpool {
   }
 
   private async write(file: string, content: SpoolFile): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // A code is a secret until used: the folder is 0700 and each file 0600, whatever the umask.
+    await makePrivateDir(this.dir);
     const partial = `${file}.partial`;
-    const handle = await fs.open(partial, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(content, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writePrivateFile(partial, `${JSON.stringify(content, null, 2)}\n`, { sync: true });
     await fs.rename(partial, file);
     const dir = await fs.open(this.dir, 'r');
     try {

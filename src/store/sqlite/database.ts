@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { dataDirError } from '../../data-dir/data-dir-error';
+import { makePrivateDirSync, PRIVATE_FILE_MODE, restrictToOwnerSync } from '../../data-dir/private-files';
 import { requireCurrentSchema, type SchemaStatus } from '../schema-error';
 import { migrations } from './migrations';
 
@@ -11,7 +13,10 @@ export interface OpenOptions {
   migrate: boolean;
 }
 
-/** The SQLite file under `dataDir`, at the current schema. */
+/**
+ * The SQLite file under `dataDir`, at the current schema. A folder or a disk that cannot take it
+ * (not a directory, not writable, full) is a `DataDirError` naming DATA_DIR.
+ */
 export function openDatabase(dataDir: string, options: OpenOptions = { migrate: true }): Database.Database {
   const db = openFile(dataDir);
   try {
@@ -20,27 +25,51 @@ export function openDatabase(dataDir: string, options: OpenOptions = { migrate: 
     releaseClaims(db);
   } catch (error) {
     db.close();
-    throw error;
+    throw dataDirError(dataDir, error) ?? error;
   }
   return db;
 }
 
 /** Opens the file without touching its schema (`wa-onboard db status`). */
 export function openFile(dataDir: string): Database.Database {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
-  // WAL: readers never wait on the writer, and a commit is one append (plus one sync) to the log.
-  db.pragma('journal_mode = WAL');
-  // FULL: what Twilio or Meta was told we have must survive a power cut, not only a crash.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  // Only another process (a sqlite3 shell, a backup tool) can hold the lock: one service owns a
-  // DATA_DIR. Each wait blocks the thread (better-sqlite3 is synchronous), every other request
-  // with it, so it is kept short: past it the write fails, and its request is answered 503.
-  db.pragma('busy_timeout = 250');
-  // After a checkpoint the log is cut back to 64 MB, so a burst does not keep its size on disk.
-  db.pragma('journal_size_limit = 67108864');
+  const file = path.join(dataDir, DATABASE_FILE);
+  try {
+    makePrivateDirSync(dataDir);
+    createPrivately(file);
+    return configure(new Database(file));
+  } catch (error) {
+    throw dataDirError(dataDir, error) ?? error;
+  }
+}
+
+function configure(db: Database.Database): Database.Database {
+  try {
+    // WAL: readers never wait on the writer, and a commit is one append (plus one sync) to the log.
+    db.pragma('journal_mode = WAL');
+    // FULL: what Twilio or Meta was told we have must survive a power cut, not only a crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    // Only another process (a sqlite3 shell, a backup tool) can hold the lock: one service owns a
+    // DATA_DIR. Each wait blocks the thread (better-sqlite3 is synchronous), every other request
+    // with it, so it is kept short: past it the write fails, and its request is answered 503.
+    db.pragma('busy_timeout = 250');
+    // After a checkpoint the log is cut back to 64 MB, so a burst does not keep its size on disk.
+    db.pragma('journal_size_limit = 67108864');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
+}
+
+/**
+ * The file holds codes and customers' messages. SQLite creates it 0644 less the umask, and its -wal
+ * and -shm files with the database file's own mode: made 0600 before SQLite opens it, all three
+ * are 0600 whatever the umask. Journal files an older release left are made 0600 too.
+ */
+function createPrivately(file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE_MODE));
+  restrictToOwnerSync([file, `${file}-wal`, `${file}-shm`]);
 }
 
 export function schemaStatus(db: Database.Database): SchemaStatus {
