@@ -1,28 +1,35 @@
 import dotenv from 'dotenv';
-import { ConfigError, loadConfig } from './config';
+import { loadConfig } from './config';
+import { prepareDataDir } from './data-dir/prepare-data-dir';
 import { readOrCreateLocalSecrets } from './local-secrets';
 import { createLogger } from './observability/logger';
 import { createService } from './service';
-import { DatabaseUnavailableError } from './store/postgres/connect-failure';
-import { SchemaError } from './store/schema-error';
+import { listenError } from './start/listen-error';
+import { describeStartFailure, startFailureText } from './start/start-failure';
 
-/** Boots: config → logger → service → listen; drains on SIGTERM/SIGINT. */
+/** Boots: config → DATA_DIR → logger → service → listen; drains on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   // .env fills in what the environment does not set; it never overrides the environment.
   dotenv.config({ quiet: true });
   let secretsFile: string | undefined;
   const { config, notices } = loadConfig(process.env, (dataDir) => {
+    prepareDataDir(dataDir);
     const { secrets, file } = readOrCreateLocalSecrets(dataDir);
     secretsFile = file;
     return secrets;
   });
+  // Checked before anything is kept there, whichever store: the spool of codes lives in it too.
+  prepareDataDir(config.dataDir);
   const logger = createLogger({ level: config.logLevel });
   for (const notice of notices) logger.warn(notice);
   if (secretsFile) logger.warn({ file: secretsFile }, 'generated local secrets are kept in this file');
 
   const service = await createService(config, { logger, processMetrics: true });
   if (service.outboxDir) logger.warn({ dir: service.outboxDir }, 'messages without a transport go to the outbox');
-  const { url } = await service.listen(config.port, config.host);
+  const { url } = await service.listen(config.port, config.host).catch(async (error: unknown) => {
+    await service.close();
+    throw listenError(config.port, config.host, error);
+  });
   logger.info(
     { url, publicUrl: config.publicUrl, mode: config.mode, database: service.backend, instance: service.instance },
     `listening; point Twilio at ${config.publicUrl}/twilio/voice and Meta's webhook at ${config.publicUrl}/webhooks/whatsapp`,
@@ -46,14 +53,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
-    process.stderr.write(`wa-onboard: ${error.message}\n`);
-    process.exit(error.exitCode);
-  }
-  if (error instanceof SchemaError) {
-    process.stderr.write(`wa-onboard: ${error.message}\n  fix: ${error.fix}\n`);
-    process.exit(78);
-  }
-  process.stderr.write(`wa-onboard: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  const failure = describeStartFailure(error);
+  process.stderr.write(startFailureText(failure));
+  process.exit(failure.exitCode);
 });
