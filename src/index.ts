@@ -1,5 +1,5 @@
 // The package's public surface, for running wa-onboard inside another Node program
-// (`npm start` runs src/main.ts instead).
+// (`npm start` runs main.ts, compiled to dist/, instead).
 export { ConfigError, loadConfig, type Config, type Env, type LocalSecrets } from './config';
 export { createLogger, type Logger } from './observability/logger';
 export { createService, type Service, type ServiceOptions } from './service';
