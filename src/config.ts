@@ -204,6 +204,9 @@ const schema = z.object({
   ),
 });
 
+/** Every setting the schema reads, by its environment name: `.env.example` and the README list the same ones (a test holds them to it). */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
 type Parsed = z.infer<typeof schema>;
 
 /** Secrets that local mode generates when they are not set (see local-secrets.ts). */
