@@ -13,6 +13,11 @@ export interface InboxRecord {
   /** The X-Hub-Signature-256 header as sent, kept so the stored bytes can be checked again. */
   signature: string | null;
   signedWith: SignedWith;
+  /**
+   * Sent by our own commands with a valid rehearsal mark (see whatsapp/rehearsal-mark.ts): stored,
+   * dispatched and forwarded like Meta's, but kept out of Meta's counts and failures.
+   */
+  rehearsal: boolean;
 }
 
 /** A stored POST not yet dispatched. */
@@ -20,10 +25,11 @@ export interface InboxItem {
   id: number;
   receivedAt: Date;
   body: Buffer;
+  rehearsal: boolean;
 }
 
-/** What dispatch made of one stored POST: its events, or why it has none. */
-export type DispatchOutcome = { inboxId: number; events: WhatsAppEvent[] } | { inboxId: number; problem: string };
+/** What dispatch made of one stored POST: its events, or why it has none. `rehearsal`: the POST was one. */
+export type DispatchOutcome = ({ inboxId: number; events: WhatsAppEvent[] } | { inboxId: number; problem: string }) & { rehearsal?: boolean };
 
 /** What is already stored that a dispatch decision depends on, read in the dispatch's transaction. */
 export interface KnownState {
@@ -42,6 +48,8 @@ export interface PlannedEvent {
   phoneNumberId: string | null;
   /** It carries errors (a failed status, a value error, ...): listed among the failures. */
   failed: boolean;
+  /** From a rehearsal POST: listed among the rehearsals, never among the failures. */
+  rehearsal: boolean;
   receivedAt: Date;
   /** The normalised event as JSON: the body every target receives, byte for byte. */
   body: string;
@@ -57,7 +65,7 @@ export interface DispatchPlan {
   posts: Array<
     { inboxId: number; state: 'dispatched'; events: number; duplicates: number } | { inboxId: number; state: 'invalid'; problem: string }
   >;
-  /** New events, in arrival order. */
+  /** New events, in arrival order (rehearsals included). */
   events: PlannedEvent[];
   /** Each message's latest status after this dispatch, where it moved. */
   statuses: Array<{ messageId: string } & StatusMark>;
@@ -65,8 +73,9 @@ export interface DispatchPlan {
   counters: Array<{ name: string; by: number }>;
   /** Single values to set (the time of the last new event). */
   marks: Array<{ name: string; value: number }>;
-  /** The new events as every sink receives them (statuses know whether they were superseded). */
+  /** The new events as every sink receives them (statuses know whether they were superseded), rehearsals included. */
   created: WhatsAppEvent[];
+  /** Meta's redeliveries, and Meta's POSTs we could not read: rehearsals are counted apart (see `counters`). */
   duplicates: number;
   invalid: number;
 }
@@ -115,8 +124,10 @@ export interface WebhookFacts {
   pendingPosts: number;
   /** The queues of `targets` and of any other target still owed events. */
   queues: TargetQueue[];
-  /** The latest events that carry errors, newest first. */
+  /** The latest events that carry errors, newest first; never a rehearsal. */
   failures: WhatsAppEvent[];
+  /** The latest events from rehearsal POSTs, newest first. */
+  rehearsals: WhatsAppEvent[];
 }
 
 export interface PruneCounts {
@@ -176,10 +187,13 @@ export interface WebhookStore {
   /** When a lane head of `targets` can next be claimed (due, and no live claim on it), if any. */
   nextForwardDueAt(targets: string[]): Promise<Date | null>;
 
-  /** Notes that Meta checked the callback URL. */
-  recordVerification(at: Date): Promise<void>;
-  /** What the overview is made of: counters, the pending POSTs, each target's queue, the latest failures. */
-  webhookFacts(targets: string[], failureLimit: number): Promise<WebhookFacts>;
+  /** Notes that Meta checked the callback URL, or that a rehearsal of that check (`wa-onboard doctor`) did. */
+  recordVerification(at: Date, options: { rehearsal: boolean }): Promise<void>;
+  /**
+   * What the overview is made of: counters, the POSTs pending (rehearsals left out), each target's
+   * queue, and the latest `listLimit` failures and rehearsal events.
+   */
+  webhookFacts(targets: string[], listLimit: number): Promise<WebhookFacts>;
   latestEvents(limit: number): Promise<WhatsAppEvent[]>;
   /**
    * Deletes a bounded batch of what was received before `before`: dispatched POSTs, events (and with

@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics';
 import type { DispatchOutcome, InboxItem, WebhookStore } from '../store/webhook-store';
 import { dispatchLookups, planDispatch } from './dispatch-plan';
 import type { WhatsAppEvent } from './event';
-import { normalizePayload } from './normalize';
+import { readPost } from './read-post';
 
 const MAX_EVENTS_PER_TRANSACTION = 2_000;
 /**
@@ -84,7 +84,8 @@ export class WebhookDispatcher {
       });
       if (result.posts === 0 || !result.plan) return null;
       const { plan } = result;
-      metrics.eventsDispatched({ created: plan.created.length, duplicates: plan.duplicates, invalidPosts: plan.invalid });
+      // Rehearsals are not Meta's traffic: the metrics count Meta's alone (plan.duplicates and invalid are Meta's).
+      metrics.eventsDispatched({ created: plan.created.filter((e) => !e.rehearsal).length, duplicates: plan.duplicates, invalidPosts: plan.invalid });
       this.report(result.outcomes, plan.created, plan.duplicates);
       if (plan.created.length > 0) this.deps.onEvents();
       await this.yieldToIntake(Date.now() - started);
@@ -117,21 +118,11 @@ export class WebhookDispatcher {
     let events = 0;
     for (const item of items) {
       if (outcomes.length > 0 && events >= MAX_EVENTS_PER_TRANSACTION) break;
-      const outcome = this.outcomeOf(item);
+      const outcome = readPost(item);
       outcomes.push(outcome);
       if ('events' in outcome) events += outcome.events.length;
     }
     return outcomes;
-  }
-
-  private outcomeOf(item: InboxItem): DispatchOutcome {
-    try {
-      const normalized = normalizePayload(item.body, item.receivedAt);
-      return normalized.ok ? { inboxId: item.id, events: normalized.events } : { inboxId: item.id, problem: normalized.problem };
-    } catch (error) {
-      // A bug of ours must not leave the POST pending forever: it is flagged, and kept for a replay.
-      return { inboxId: item.id, problem: `dispatch failed: ${error instanceof Error ? error.message : String(error)}` };
-    }
   }
 
   /** Contents are never logged above debug; failures are, with what they mean and what to do. */
@@ -142,7 +133,10 @@ export class WebhookDispatcher {
     }
     for (const event of created) {
       const where = { event: event.id, kind: event.kind, type: event.type, phoneNumberId: event.phoneNumberId };
-      if (event.errors && event.errors.length > 0) {
+      if (event.rehearsal) {
+        // A sample error from `wa-onboard simulate webhook` is no failure of WhatsApp's.
+        logger.info({ ...where, rehearsal: true, errors: event.errors?.map((e) => e.code) }, 'dispatched a rehearsal event');
+      } else if (event.errors && event.errors.length > 0) {
         const errors = event.errors.map((e) => ({ code: e.code, title: e.title, meaning: e.meaning, action: e.action }));
         logger.warn({ ...where, errors }, `WhatsApp reported ${event.kind === 'status' ? 'a failed message' : 'an error'}`);
       } else {

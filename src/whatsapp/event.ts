@@ -41,4 +41,9 @@ export interface WhatsAppEvent {
   /** Failed statuses, unsupported messages and value errors, explained from the error-code catalog. */
   errors?: ExplainedError[];
   data: unknown;
+  /**
+   * Only on an event of a POST our own commands made (`wa-onboard simulate webhook`), whose `id`
+   * then starts with `rehearsal:`: it is not Meta's, so a receiver can keep it out of its books.
+   */
+  rehearsal?: true;
 }

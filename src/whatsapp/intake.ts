@@ -5,6 +5,7 @@ import { PayloadTooLargeError, readBody } from '../http/read-body';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { InboxRecord, SignedWith } from '../store/webhook-store';
+import { isRehearsal, REHEARSAL_HEADER } from './rehearsal-mark';
 import { signatureFormProblem, verifySignature } from './verify-signature';
 
 /** Meta sends bodies of up to 3 MB: https://developers.facebook.com/docs/graph-api/webhooks/getting-started */
@@ -68,6 +69,9 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
       }
       signedWith = check.secretIndex === 0 ? 'current' : 'previous';
     }
+    // Read only once the signature passed: the mark marks an authentic POST as ours, and never
+    // stands in for the check (with checks off, local only, it still takes the app secret to make).
+    const rehearsal = isRehearsal(header(req, REHEARSAL_HEADER), body, deps.appSecrets);
     try {
       await deps.store({
         receivedAt: deps.clock.now(),
@@ -75,6 +79,7 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
         contentType: header(req, 'content-type') ?? null,
         signature: signature ?? null,
         signedWith,
+        rehearsal,
       });
     } catch (error) {
       // Not stored, so not acknowledged: Meta will deliver it again.
@@ -84,7 +89,9 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
       reply(res, 503, 'store_unavailable', 'the event could not be stored; deliver it again');
       return;
     }
-    deps.metrics.webhookReceived('stored');
+    // A rehearsal is not Meta's traffic: the metrics count Meta's POSTs alone.
+    if (rehearsal) deps.logger.info('stored a rehearsal POST (wa-onboard doctor or simulate webhook)');
+    else deps.metrics.webhookReceived('stored');
     reply(res, 200, 'stored', 'stored');
     deps.onStored();
   }

@@ -1,8 +1,8 @@
 import type { WebhookFacts, WebhookStore } from '../store/webhook-store';
-import type { EventKind } from './event';
+import type { EventKind, WhatsAppEvent } from './event';
 import type { ExplainedError } from './explain-error';
 import { displayTarget } from './sinks';
-import { COUNTERS, forwardOutcome, KIND_COUNTERS } from './webhook-counters';
+import { COUNTERS, forwardOutcome, KIND_COUNTERS, REHEARSAL_COUNTERS } from './webhook-counters';
 
 export interface ForwardingView {
   target: string;
@@ -16,7 +16,8 @@ export interface ForwardingView {
   lastError: string | null;
 }
 
-export interface FailureView {
+/** One event as the overview lists it: a failure, or a rehearsal. */
+export interface EventSummary {
   eventId: string;
   kind: string;
   type: string;
@@ -25,12 +26,31 @@ export interface FailureView {
   errors: ExplainedError[];
 }
 
+export type FailureView = EventSummary;
+
+/**
+ * What our own commands rehearsed (`wa-onboard doctor`, `simulate webhook`): none of it is in
+ * Meta's counts, its last verification or its failures.
+ */
+export interface RehearsalsView {
+  /** When a rehearsal last answered the subscription check (never Meta's verification). */
+  lastVerifiedAt: string | null;
+  lastEventAt: string | null;
+  /** Rehearsal POSTs dispatched, distinct rehearsal events, and rehearsal events seen again. */
+  posts: number;
+  events: number;
+  duplicates: number;
+  /** The latest rehearsal events, newest first. */
+  latest: EventSummary[];
+}
+
 export interface WebhookOverview {
+  /** When Meta last checked the callback URL (a rehearsal's check is under `rehearsals`). */
   lastVerifiedAt: string | null;
   /** When the latest new event was dispatched (redeliveries do not count). */
   lastEventAt: string | null;
   counts: {
-    /** Authentic POSTs stored. */
+    /** Authentic POSTs stored, rehearsals left out (as from every count here). */
     stored: number;
     /** Stored POSTs dispatched into events. */
     dispatched: number;
@@ -47,15 +67,16 @@ export interface WebhookOverview {
   };
   forwarding: ForwardingView[];
   failures: FailureView[];
+  rehearsals: RehearsalsView;
 }
 
 /** The webhook's overview, as `/api/webhook` and the operator page show it. */
 export async function readWebhookOverview(
   webhooks: Pick<WebhookStore, 'webhookFacts'>,
   targets: string[],
-  failureLimit: number,
+  listLimit: number,
 ): Promise<WebhookOverview> {
-  return buildOverview(await webhooks.webhookFacts(targets, failureLimit), targets);
+  return buildOverview(await webhooks.webhookFacts(targets, listLimit), targets);
 }
 
 /**
@@ -91,13 +112,18 @@ export function buildOverview(facts: WebhookFacts, targets: string[]): WebhookOv
       expired: count(forwardOutcome('expired', queue.target)),
       lastError: queue.lastError,
     })),
-    failures: facts.failures.map((e) => ({
-      eventId: e.id,
-      kind: e.kind,
-      type: e.type,
-      phoneNumberId: e.phoneNumberId,
-      receivedAt: e.receivedAt,
-      errors: e.errors ?? [],
-    })),
+    failures: facts.failures.map(summaryOf),
+    rehearsals: {
+      lastVerifiedAt: at(REHEARSAL_COUNTERS.lastVerifiedAt),
+      lastEventAt: at(REHEARSAL_COUNTERS.lastEventAt),
+      posts: count(REHEARSAL_COUNTERS.posts),
+      events: count(REHEARSAL_COUNTERS.events),
+      duplicates: count(REHEARSAL_COUNTERS.duplicates),
+      latest: facts.rehearsals.map(summaryOf),
+    },
   };
+}
+
+function summaryOf(e: WhatsAppEvent): EventSummary {
+  return { eventId: e.id, kind: e.kind, type: e.type, phoneNumberId: e.phoneNumberId, receivedAt: e.receivedAt, errors: e.errors ?? [] };
 }

@@ -5,6 +5,7 @@ import { BadRequestError, ForbiddenError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import type { WebhookStore } from '../store/webhook-store';
 import type { NodeHandler } from './intake';
+import { isRehearsal, REHEARSAL_HEADER } from './rehearsal-mark';
 
 /** Where Meta's webhook is served: the Express route and the server's fast path share it. */
 export const WEBHOOK_PATH = '/webhooks/whatsapp';
@@ -23,13 +24,16 @@ export function whatsappRoutes(deps: WhatsAppRoutesDeps): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const challenge = subscriptionCheck(req, deps.verifyToken);
+    // `wa-onboard doctor` marks its check with the verify token, on this challenge: it is recorded
+    // as a rehearsal, never as Meta's verification. Read only once the token was right.
+    const rehearsal = isRehearsal(req.header(REHEARSAL_HEADER), challenge, [deps.verifyToken]);
     try {
-      await deps.webhooks.recordVerification(deps.clock.now());
+      await deps.webhooks.recordVerification(deps.clock.now(), { rehearsal });
     } catch (error) {
       // The check itself succeeded: Meta gets its answer, the operator gets the log line.
       deps.logger.error({ err: error }, 'could not record the webhook verification time');
     }
-    deps.logger.info('Meta checked the webhook callback URL: verified');
+    deps.logger.info(rehearsal ? 'a rehearsal (wa-onboard doctor) checked the webhook callback URL: verified' : 'Meta checked the webhook callback URL: verified');
     // Byte for byte: anything else and Meta leaves the URL unverified.
     res.status(200).type('text/plain').send(challenge);
   });

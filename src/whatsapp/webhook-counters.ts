@@ -19,6 +19,23 @@ export const COUNTERS = {
   lastVerifiedAt: 'last_verified_at',
 } as const;
 
+/**
+ * What rehearsals did (`wa-onboard doctor`, `simulate webhook`), counted apart so that none of
+ * Meta's counts above, nor its last verification, ever includes one.
+ */
+export const REHEARSAL_COUNTERS = {
+  /** Rehearsal POSTs dispatched (or found unreadable). */
+  posts: 'rehearsal:posts',
+  /** Distinct rehearsal events. */
+  events: 'rehearsal:events',
+  /** Rehearsal events seen again. */
+  duplicates: 'rehearsal:duplicates',
+  /** When the latest new rehearsal event was dispatched (epoch ms). */
+  lastEventAt: 'rehearsal:last_event_at',
+  /** When a rehearsal last checked the callback URL (epoch ms). */
+  lastVerifiedAt: 'rehearsal:last_verified_at',
+} as const;
+
 /** Distinct events of one kind. */
 export function eventsOfKind(kind: EventKind): string {
   return `events:${kind}`;

@@ -1,19 +1,16 @@
 import type { DispatchOutcome, InboxItem, InboxRecord, KnownState, WebhookStore } from '../../src/store/webhook-store';
 import { dispatchLookups, planDispatch } from '../../src/whatsapp/dispatch-plan';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
-import { normalizePayload } from '../../src/whatsapp/normalize';
+import { readPost } from '../../src/whatsapp/read-post';
 
-/** An authentic POST as the intake stores it. */
-export function inboxRecord(body: Buffer, receivedAt: Date): InboxRecord {
-  return { receivedAt, body, contentType: 'application/json', signature: 'sha256=' + '0'.repeat(64), signedWith: 'current' };
+/** An authentic POST as the intake stores it: Meta's, or with `rehearsal` one our own commands marked. */
+export function inboxRecord(body: Buffer, receivedAt: Date, options: { rehearsal?: boolean } = {}): InboxRecord {
+  return { receivedAt, body, contentType: 'application/json', signature: 'sha256=' + '0'.repeat(64), signedWith: 'current', rehearsal: options.rehearsal ?? false };
 }
 
 /** What the dispatcher makes of stored POSTs (src/whatsapp/dispatcher.ts): each one's events, or why it has none. */
 export function readPosts(items: InboxItem[]): DispatchOutcome[] {
-  return items.map((item) => {
-    const normalized = normalizePayload(item.body, item.receivedAt);
-    return normalized.ok ? { inboxId: item.id, events: normalized.events } : { inboxId: item.id, problem: normalized.problem };
-  });
+  return items.map(readPost);
 }
 
 /** One dispatch, with what the store handed to the domain on the way: the POSTs it read and what it knew. */

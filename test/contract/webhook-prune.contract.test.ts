@@ -102,7 +102,7 @@ describeEachBackend('webhook retention', (database) => {
       await webhooks.appendToInbox([inboxRecord(fixtureWire('status-failed'), at(1_000))]);
       const [head] = await webhooks.claimForwardHeads([HOOK_A], claimAt(T0), 1);
       await webhooks.markForwardRetry(head?.id ?? 0, 'the target answered HTTP 503', at(60_000));
-      await webhooks.recordVerification(at(2_000));
+      await webhooks.recordVerification(at(2_000), { rehearsal: false });
       const before = {
         events: await webhooks.latestEvents(10),
         // Claimed for one lease; after the restart they are claimed again once it has passed.

@@ -60,6 +60,8 @@ export interface MetaPostOptions {
   /** The X-Hub-Signature-256 header as sent; null sends none. Default: signed with META.appSecret. */
   signature?: string | null;
   contentType?: string;
+  /** More headers to send (a rehearsal mark, say). */
+  headers?: Record<string, string>;
 }
 
 export interface HarnessOptions {
@@ -190,6 +192,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         headers: {
           'content-type': postOptions.contentType ?? 'application/json',
           ...(signature === null ? {} : { 'x-hub-signature-256': signature }),
+          ...postOptions.headers,
         },
         body,
       });

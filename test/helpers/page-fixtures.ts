@@ -80,6 +80,7 @@ export function overview(counts: Partial<WebhookOverview['counts']> = {}, rest: 
     },
     forwarding: [],
     failures: [],
+    rehearsals: { lastVerifiedAt: null, lastEventAt: null, posts: 0, events: 0, duplicates: 0, latest: [] },
     ...rest,
   };
 }

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startEventReceiver, type EventReceiver } from '../../src/embedded/event-receiver';
 import { openDatabase } from '../../src/store/sqlite/database';
+import { rehearsalMark, REHEARSAL_HEADER } from '../../src/whatsapp/rehearsal-mark';
 import { migrations as sqliteMigrations } from '../../src/store/sqlite/migrations';
 import { runCommand, type CliRun } from '../helpers/cli';
 import { ADMIN_TOKEN, callParams, eventually, META, startHarness, type Harness } from '../helpers/harness';
@@ -69,8 +70,8 @@ async function signIn(h: Harness): Promise<string> {
 
 /**
  * A service on SQLite with something in every table: a code heard and delivered, Meta's check
- * answered, webhooks (one batch delivered twice, a failed status), a sign-in, and forwards still
- * owed to a receiver that answers 503.
+ * answered, webhooks (one batch delivered twice, a failed status, and a rehearsal of it), a
+ * sign-in, and forwards still owed to a receiver that answers 503.
  */
 async function sqliteDeployment(): Promise<{ h: Harness; cookie: string }> {
   receiver.failWith(503);
@@ -83,7 +84,12 @@ async function sqliteDeployment(): Promise<{ h: Harness; cookie: string }> {
   for (const body of [textBatch(4), textBatch(4, { first: 4 }), textBatch(4), fixtureWire('status-delivered'), fixtureWire('status-failed')]) {
     expect((await h.metaPost(body)).status).toBe(200);
   }
-  await eventually(async () => ((await h.webhookOverview()).counts.dispatched === 5 ? true : undefined));
+  const rehearsed = fixtureWire('status-failed');
+  expect((await h.metaPost(rehearsed, { headers: { [REHEARSAL_HEADER]: rehearsalMark(META.appSecret, rehearsed) } })).status).toBe(200);
+  await eventually(async () => {
+    const overview = await h.webhookOverview();
+    return overview.counts.dispatched === 5 && overview.rehearsals.posts === 1 ? true : undefined;
+  });
   await eventually(() => (receiver.attempts >= 1 ? true : undefined));
   return { h, cookie: await signIn(h) };
 }
@@ -131,6 +137,8 @@ const inPostgres = (): StoreLocation => ({ dataDir: cliDir, databaseUrl: schema.
       before.overview.failures,
     ]);
     expect(overview.failures).toHaveLength(1);
+    expect(overview.rehearsals).toEqual(before.overview.rehearsals);
+    expect(overview.rehearsals.latest).toHaveLength(1);
     // The operator's sign-in came across: the same cookie opens the page.
     expect(await (await fetch(`${onPostgres.url}/`, { headers: { cookie } })).text()).toContain('<main id="checklist">');
     expect(cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);

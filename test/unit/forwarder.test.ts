@@ -28,7 +28,7 @@ afterEach(async () => {
 /** Stores the text fixture and dispatches it: one forward owed to TARGET. */
 async function oneEventOwed(webhooks: WebhookStore): Promise<void> {
   const body = fixtureWire('text');
-  await webhooks.appendToInbox([{ receivedAt: now(), body, contentType: 'application/json', signature: null, signedWith: 'current' }]);
+  await webhooks.appendToInbox([{ receivedAt: now(), body, contentType: 'application/json', signature: null, signedWith: 'current', rehearsal: false }]);
   await webhooks.dispatchInbox(1, {
     read: (items) =>
       items.map((item) => {

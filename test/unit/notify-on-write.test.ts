@@ -178,7 +178,7 @@ describe('the writes the operator page is told about, on the SQLite stores', () 
     const at = new Date('2025-03-01T12:00:00.000Z');
 
     await webhooks.appendToInbox([
-      { receivedAt: at, body: fixtureWire('text'), contentType: 'application/json', signature: null, signedWith: 'current' },
+      { receivedAt: at, body: fixtureWire('text'), contentType: 'application/json', signature: null, signedWith: 'current', rehearsal: false },
     ]);
     expect(onWrite).toHaveBeenCalledTimes(1);
 

@@ -27,7 +27,7 @@ export interface CopiedTable {
 export const COPIED_TABLES: readonly CopiedTable[] = [
   {
     name: 'calls',
-    columns: [['call_sid', 'text'], ['from_number', 'text'], ['to_number', 'text'], ['started_at', 'time'], ['recording_url', 'text'], ['heard', 'json'], ['fallback_at', 'time']],
+    columns: [['call_sid', 'text'], ['from_number', 'text'], ['to_number', 'text'], ['started_at', 'time'], ['recording_url', 'text'], ['heard', 'json'], ['fallback_at', 'time'], ['rehearsal', 'boolean']],
     key: 'call_sid',
     identity: false,
     sameRowBy: [],
@@ -53,7 +53,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
     name: 'webhook_inbox',
     columns: [
       ['id', 'integer'], ['received_at', 'time'], ['body', 'bytes'], ['content_type', 'text'], ['signature', 'text'], ['signed_with', 'text'],
-      ['state', 'text'], ['problem', 'text'], ['events', 'integer'], ['duplicates', 'integer'], ['dispatched_at', 'time'],
+      ['state', 'text'], ['problem', 'text'], ['events', 'integer'], ['duplicates', 'integer'], ['dispatched_at', 'time'], ['rehearsal', 'boolean'],
     ],
     key: 'id',
     identity: true,
@@ -63,7 +63,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
     name: 'webhook_events',
     columns: [
       ['id', 'integer'], ['key', 'text'], ['inbox_id', 'integer'], ['kind', 'text'], ['type', 'text'], ['phone_number_id', 'text'],
-      ['failed', 'boolean'], ['received_at', 'time'], ['event', 'text'],
+      ['failed', 'boolean'], ['received_at', 'time'], ['event', 'text'], ['rehearsal', 'boolean'],
     ],
     key: 'id',
     identity: true,

@@ -1,5 +1,5 @@
 import type { StatusMark } from '../../whatsapp/status-order';
-import { COUNTERS } from '../../whatsapp/webhook-counters';
+import { COUNTERS, REHEARSAL_COUNTERS } from '../../whatsapp/webhook-counters';
 import type { DispatchPlan, DispatchResult, InboxDispatch, InboxItem, InboxRecord, KnownState, WebhookStore } from '../webhook-store';
 import { bumpCounters, setCounters } from './counters';
 import { LOCKS } from './locks';
@@ -18,8 +18,8 @@ export class PostgresInbox implements InboxPart {
   async appendToInbox(records: InboxRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.query(
-      `INSERT INTO webhook_inbox (received_at, body, content_type, signature, signed_with) VALUES ${placeholders(records.length, 5)}`,
-      records.flatMap((r) => [r.receivedAt, r.body, r.contentType, r.signature, r.signedWith]),
+      `INSERT INTO webhook_inbox (received_at, body, content_type, signature, signed_with, rehearsal) VALUES ${placeholders(records.length, 6)}`,
+      records.flatMap((r) => [r.receivedAt, r.body, r.contentType, r.signature, r.signedWith, r.rehearsal]),
     );
   }
 
@@ -29,12 +29,12 @@ export class PostgresInbox implements InboxPart {
     // is seen by this one. Not synced: redone from the inbox after a crash of the server.
     const result = await this.db.transaction(
       async (query): Promise<DispatchResult> => {
-        const rows = await query<{ id: number; received_at: Date; body: Buffer }>(
-          `SELECT id, received_at, body FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT $1`,
+        const rows = await query<{ id: number; received_at: Date; body: Buffer; rehearsal: boolean }>(
+          `SELECT id, received_at, body, rehearsal FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT $1`,
           [limit],
         );
         if (rows.length === 0) return { posts: 0, outcomes: [], plan: null };
-        const items: InboxItem[] = rows.map((r) => ({ id: r.id, receivedAt: r.received_at, body: r.body }));
+        const items: InboxItem[] = rows.map((r) => ({ id: r.id, receivedAt: r.received_at, body: r.body, rehearsal: r.rehearsal }));
         const outcomes = dispatch.read(items);
         const plan = dispatch.plan(outcomes, await known(query, dispatch.lookups(outcomes)));
         await record(query, plan);
@@ -45,8 +45,9 @@ export class PostgresInbox implements InboxPart {
     return result ?? { posts: 0, outcomes: [], plan: null };
   }
 
-  async recordVerification(at: Date): Promise<void> {
-    await setCounters(this.db.query, [{ name: COUNTERS.lastVerifiedAt, value: at.getTime() }]);
+  async recordVerification(at: Date, options: { rehearsal: boolean }): Promise<void> {
+    const name = options.rehearsal ? REHEARSAL_COUNTERS.lastVerifiedAt : COUNTERS.lastVerifiedAt;
+    await setCounters(this.db.query, [{ name, value: at.getTime() }]);
   }
 }
 
@@ -69,8 +70,8 @@ async function record(query: Query, plan: DispatchPlan): Promise<void> {
   await markPosts(query, plan);
   if (plan.events.length > 0) {
     const inserted = await query<{ id: number; key: string }>(
-      `INSERT INTO webhook_events (key, inbox_id, kind, type, phone_number_id, failed, received_at, event)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::text[])
+      `INSERT INTO webhook_events (key, inbox_id, kind, type, phone_number_id, failed, received_at, event, rehearsal)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::text[], $9::boolean[])
        ON CONFLICT (key) DO NOTHING RETURNING id, key`,
       [
         plan.events.map((e) => e.key),
@@ -81,6 +82,7 @@ async function record(query: Query, plan: DispatchPlan): Promise<void> {
         plan.events.map((e) => e.failed),
         plan.events.map((e) => e.receivedAt),
         plan.events.map((e) => e.body),
+        plan.events.map((e) => e.rehearsal),
       ],
     );
     // The unique key is the last word: an event already stored is owed to no one again.

@@ -123,4 +123,16 @@ export const migrations: string[] = [
     finished_at timestamptz
   );
   `,
+  `
+  -- Rehearsals (wa-onboard doctor, simulate webhook, simulate call) are marked where they are
+  -- stored, so Meta's counts, failures and verification never include them (issue 14).
+  ALTER TABLE webhook_inbox ADD COLUMN rehearsal boolean NOT NULL DEFAULT false;
+  ALTER TABLE webhook_events ADD COLUMN rehearsal boolean NOT NULL DEFAULT false;
+  ALTER TABLE calls ADD COLUMN rehearsal boolean NOT NULL DEFAULT false;
+  -- Before, a rehearsal call was told by its caller alone: simulate call's default, +15555550100.
+  UPDATE calls SET rehearsal = true WHERE from_number = '+15555550100';
+  CREATE INDEX webhook_events_rehearsals ON webhook_events (id) WHERE rehearsal;
+  -- Rehearsals waiting for dispatch, to leave out of the count of Meta's.
+  CREATE INDEX webhook_inbox_pending_rehearsals ON webhook_inbox (id) WHERE state = 'pending' AND rehearsal;
+  `,
 ];

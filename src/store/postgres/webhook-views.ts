@@ -14,13 +14,18 @@ const PRUNE_CHUNK = 2_000;
 export class PostgresWebhookViews implements ViewsPart {
   constructor(private readonly db: Database) {}
 
-  async webhookFacts(targets: string[], failureLimit: number): Promise<WebhookFacts> {
+  async webhookFacts(targets: string[], listLimit: number): Promise<WebhookFacts> {
     const { query } = this.db;
-    const [counters, [pending], owed, failures] = await Promise.all([
+    const [counters, [pending], owed, failures, rehearsals] = await Promise.all([
       allCounters(query),
-      query<{ n: number }>(`SELECT COUNT(*) AS n FROM webhook_inbox WHERE state = 'pending'`),
+      // Meta's POSTs waiting: all of them less the rehearsals, each count from its partial index.
+      query<{ n: number }>(
+        `SELECT (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending')
+              - (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending' AND rehearsal) AS n`,
+      ),
       pendingTargetsWith(query),
-      query<{ event: string }>(`SELECT event FROM webhook_events WHERE failed ORDER BY id DESC LIMIT $1`, [failureLimit]),
+      query<{ event: string }>(`SELECT event FROM webhook_events WHERE failed AND NOT rehearsal ORDER BY id DESC LIMIT $1`, [listLimit]),
+      query<{ event: string }>(`SELECT event FROM webhook_events WHERE rehearsal ORDER BY id DESC LIMIT $1`, [listLimit]),
     ]);
     // Configured targets, and any other one that is still owed events (FORWARD_URL changed).
     const all = [...new Set([...targets, ...owed])];
@@ -41,6 +46,7 @@ export class PostgresWebhookViews implements ViewsPart {
       pendingPosts: pending?.n ?? 0,
       queues: queues.map((q): TargetQueue => ({ target: q.target, backlog: q.backlog, oldestPendingAt: q.oldest, lastError: q.last_error })),
       failures: failures.map((r) => JSON.parse(r.event) as WhatsAppEvent),
+      rehearsals: rehearsals.map((r) => JSON.parse(r.event) as WhatsAppEvent),
     };
   }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { COUNTERS } from '../../whatsapp/webhook-counters';
+import { COUNTERS, REHEARSAL_COUNTERS } from '../../whatsapp/webhook-counters';
 import type { StatusMark } from '../../whatsapp/status-order';
 import type { DispatchPlan, DispatchResult, InboxDispatch, InboxItem, InboxRecord, KnownState, WebhookStore } from '../webhook-store';
 import type { SyncOf } from './async-of';
@@ -16,7 +16,7 @@ export class SqliteInbox implements SyncOf<InboxPart>, Pick<WebhookStore, 'appen
   private readonly insertEvent: Database.Statement;
   private readonly insertForward: Database.Statement;
   private readonly saveStatus: Database.Statement;
-  private readonly pending: Database.Statement<[number], { id: number; received_at: number; body: Buffer }>;
+  private readonly pending: Database.Statement<[number], { id: number; received_at: number; body: Buffer; rehearsal: number }>;
   private readonly knownKeys: Database.Statement<[string], string>;
   private readonly statusesOf: Database.Statement<[string], { message_id: string } & StatusMark>;
   private readonly markInvalid: Database.Statement;
@@ -28,16 +28,16 @@ export class SqliteInbox implements SyncOf<InboxPart>, Pick<WebhookStore, 'appen
   ) {
     this.counters = new SqliteCounters(db);
     this.insertInbox = db.prepare(
-      `INSERT INTO webhook_inbox (received_at, body, content_type, signature, signed_with) VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO webhook_inbox (received_at, body, content_type, signature, signed_with, rehearsal) VALUES (?, ?, ?, ?, ?, ?)`,
     );
     this.insertEvent = db.prepare(
-      `INSERT INTO webhook_events (key, inbox_id, kind, type, phone_number_id, failed, received_at, event)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+      `INSERT INTO webhook_events (key, inbox_id, kind, type, phone_number_id, failed, rehearsal, received_at, event)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
     );
     this.insertForward = db.prepare(
       `INSERT INTO webhook_forwards (event_id, target, lane, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)`,
     );
-    this.pending = db.prepare(`SELECT id, received_at, body FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT ?`);
+    this.pending = db.prepare(`SELECT id, received_at, body, rehearsal FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT ?`);
     this.knownKeys = db.prepare<[string], string>(`SELECT key FROM webhook_events WHERE key IN (SELECT value FROM json_each(?))`).pluck();
     this.statusesOf = db.prepare(
       `SELECT message_id, status, timestamp FROM message_statuses WHERE message_id IN (SELECT value FROM json_each(?))`,
@@ -62,7 +62,7 @@ export class SqliteInbox implements SyncOf<InboxPart>, Pick<WebhookStore, 'appen
    */
   appendToInbox(records: InboxRecord[]): Promise<void> {
     unsynced(this.db, this.db.transaction(() => {
-      for (const r of records) this.insertInbox.run(r.receivedAt.getTime(), r.body, r.contentType, r.signature, r.signedWith);
+      for (const r of records) this.insertInbox.run(r.receivedAt.getTime(), r.body, r.contentType, r.signature, r.signedWith, r.rehearsal ? 1 : 0);
     }));
     return this.wal.sync();
   }
@@ -71,7 +71,9 @@ export class SqliteInbox implements SyncOf<InboxPart>, Pick<WebhookStore, 'appen
     // One process owns the file, and its one dispatcher runs a batch at a time: no lock to take.
     // Not synced: dispatch is redone from the inbox, whose rows were synced before Meta got its 200.
     return unsynced(this.db, this.db.transaction((): DispatchResult => {
-      const items: InboxItem[] = this.pending.all(limit).map((r) => ({ id: r.id, receivedAt: new Date(r.received_at), body: r.body }));
+      const items: InboxItem[] = this.pending
+        .all(limit)
+        .map((r) => ({ id: r.id, receivedAt: new Date(r.received_at), body: r.body, rehearsal: r.rehearsal === 1 }));
       if (items.length === 0) return { posts: 0, outcomes: [], plan: null };
       const outcomes = dispatch.read(items);
       const plan = dispatch.plan(outcomes, this.known(dispatch.lookups(outcomes)));
@@ -80,8 +82,8 @@ export class SqliteInbox implements SyncOf<InboxPart>, Pick<WebhookStore, 'appen
     }));
   }
 
-  recordVerification(at: Date): void {
-    this.counters.set(COUNTERS.lastVerifiedAt, at.getTime());
+  recordVerification(at: Date, options: { rehearsal: boolean }): void {
+    this.counters.set(options.rehearsal ? REHEARSAL_COUNTERS.lastVerifiedAt : COUNTERS.lastVerifiedAt, at.getTime());
   }
 
   private known(lookups: { keys: string[]; messageIds: string[] }): KnownState {
@@ -109,6 +111,7 @@ export class SqliteInbox implements SyncOf<InboxPart>, Pick<WebhookStore, 'appen
         event.type,
         event.phoneNumberId,
         event.failed ? 1 : 0,
+        event.rehearsal ? 1 : 0,
         event.receivedAt.getTime(),
         event.body,
       );

@@ -119,4 +119,16 @@ export const migrations: string[] = [
   -- The total of stored POSTs is now dispatched + invalid + pending (see whatsapp/overview.ts).
   DELETE FROM webhook_counters WHERE name = 'stored';
   `,
+  `
+  -- Rehearsals (wa-onboard doctor, simulate webhook, simulate call) are marked where they are
+  -- stored, so Meta's counts, failures and verification never include them (issue 14).
+  ALTER TABLE webhook_inbox ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE webhook_events ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE calls ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0;
+  -- Before, a rehearsal call was told by its caller alone: simulate call's default, +15555550100.
+  UPDATE calls SET rehearsal = 1 WHERE from_number = '+15555550100';
+  CREATE INDEX webhook_events_rehearsals ON webhook_events (id) WHERE rehearsal = 1;
+  -- Rehearsals waiting for dispatch, to leave out of the count of Meta's (read from indexes only).
+  CREATE INDEX webhook_inbox_pending_rehearsals ON webhook_inbox (id) WHERE state = 'pending' AND rehearsal = 1;
+  `,
 ];

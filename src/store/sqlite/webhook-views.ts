@@ -18,14 +18,21 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
     this.counters = new SqliteCounters(db);
   }
 
-  webhookFacts(targets: string[], failureLimit: number): WebhookFacts {
-    const pending = this.db.prepare(`SELECT COUNT(*) AS n FROM webhook_inbox WHERE state = 'pending'`).get() as { n: number };
+  webhookFacts(targets: string[], listLimit: number): WebhookFacts {
+    // Meta's POSTs waiting: all of them less the rehearsals, each count read from its partial index.
+    const pending = this.db
+      .prepare(
+        `SELECT (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending')
+              - (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending' AND rehearsal = 1) AS n`,
+      )
+      .get() as { n: number };
     return {
       counters: this.counters.all(),
       pendingPosts: pending.n,
       // Configured targets, and any other one that is still owed events (FORWARD_URL changed).
       queues: [...new Set([...targets, ...pendingTargetsIn(this.db)])].map((t) => this.queue(t)),
-      failures: this.failures(failureLimit),
+      failures: this.eventsWhere('failed = 1 AND rehearsal = 0', listLimit),
+      rehearsals: this.eventsWhere('rehearsal = 1', listLimit),
     };
   }
 
@@ -88,9 +95,10 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
     };
   }
 
-  private failures(limit: number): WhatsAppEvent[] {
+  /** The latest events matching `where` (each has a partial index), newest first. */
+  private eventsWhere(where: string, limit: number): WhatsAppEvent[] {
     const rows = this.db
-      .prepare(`SELECT event FROM webhook_events WHERE failed = 1 ORDER BY id DESC LIMIT ?`)
+      .prepare(`SELECT event FROM webhook_events WHERE ${where} ORDER BY id DESC LIMIT ?`)
       .all(limit) as Array<{ event: string }>;
     return rows.map((r) => JSON.parse(r.event) as WhatsAppEvent);
   }
