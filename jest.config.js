@@ -4,8 +4,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The fault suite has its own command and config: npm run test:faults (jest.faults.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
+  // The fault and deployment suites have their own commands and configs: npm run test:faults
+  // (jest.faults.config.js) and npm run test:deploy (jest.deploy.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/', '<rootDir>/test/deploy/'],
   // Integration tests start real servers on loopback; keep them from fighting over two cores.
   maxWorkers: 2,
   testTimeout: 20000,
