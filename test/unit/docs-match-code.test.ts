@@ -53,12 +53,18 @@ function mentionOf(rest: string, where: string): Mention {
   return { words, flags: [...rest.matchAll(/(?<![\w-])--[a-z][\w-]*/g)].map((m) => m[0]), where: where.trim() };
 }
 
-/** `wa-onboard …` and `npm run cli -- …` in the README's code, and the bold headings of the command's section (**`db copy [--from DIR]`**). */
+/**
+ * The command where it is run: `wa-onboard` first on a line or after `npx`, `;`, `&&` (not a compose
+ * service's name in `docker compose exec wa-onboard …`), `npm run cli --`, or `dist/cli/main.js`.
+ */
+const COMMAND_LINE = /(?:(?<=^\s*|[;&|(]\s*|\bnpx\s+)wa-onboard|npm run cli --|dist\/cli\/main\.js) ([^#\n]*)/g;
+
+/** The commands the README's code runs, and the bold headings of the command's section (**`db copy [--from DIR]`**). */
 function commandMentions(): Mention[] {
   const mentions: Mention[] = [];
   for (const code of codeTexts(README)) {
     for (const line of code.split('\n')) {
-      for (const m of line.matchAll(/(?<![\w./'-])(?:wa-onboard|npm run cli --) ([^#\n]*)/g)) mentions.push(mentionOf(m[1] ?? '', line));
+      for (const m of line.matchAll(COMMAND_LINE)) mentions.push(mentionOf(m[1] ?? '', line));
     }
   }
   for (const heading of COMMAND_SECTION.matchAll(/^\*\*(.+?)\*\*/gm)) {
