@@ -33,6 +33,8 @@ export interface Config {
   codeLength: number;
   voiceLanguage: string;
   logLevel: string;
+  /** LOG_FORMAT: `auto` is human-readable on a terminal and JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   whatsapp: {
     /** The verify token entered in Meta's dashboard; answers the subscription check. */
     verifyToken: string;
@@ -202,6 +204,7 @@ const schema = z.object({
     blankIsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  LOG_FORMAT: z.preprocess(blankIsUnset, z.enum(['auto', 'json', 'pretty']).default('auto')),
 });
 
 /** Every setting the schema reads, by its environment name: `.env.example` and the README list the same ones (a test holds them to it). */
@@ -231,6 +234,11 @@ export interface LoadedConfig {
   config: Config;
   /** What local mode filled in or will do differently; printed at start. Never holds a secret. */
   notices: string[];
+  /**
+   * What production would refuse in this environment, one problem per line, each starting with the
+   * variable to set (as `ConfigError` lists them); empty in production, which started.
+   */
+  missingForProduction: string[];
 }
 
 /**
@@ -245,7 +253,9 @@ export function loadConfig(env: Env, localSecrets: (dataDir: string) => LocalSec
   problems.push(...forwardingProblems(env));
   if (production) problems.push(...productionProblems(env));
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  return production ? { config: build(result.data, 'production'), notices: [] } : localConfig(result.data, localSecrets);
+  return production
+    ? { config: build(result.data, 'production'), notices: [], missingForProduction: [] }
+    : { ...localConfig(result.data, localSecrets), missingForProduction: productionProblems(env) };
 }
 
 /** What production needs beyond well-formed values; read from the raw environment, so a malformed
@@ -312,7 +322,7 @@ function forwardingProblems(env: Env): string[] {
     : [];
 }
 
-function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets): LoadedConfig {
+function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets): Omit<LoadedConfig, 'missingForProduction'> {
   const notices: string[] = ['local mode (NODE_ENV is not production)'];
   const missing = LOCAL_SECRET_KEYS.filter((key) => !e[key]);
   const generated = missing.length > 0 ? localSecrets(path.resolve(e.DATA_DIR)) : undefined;
@@ -372,6 +382,7 @@ function build(
     codeLength: e.CODE_LENGTH,
     voiceLanguage: e.VOICE_LANGUAGE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     whatsapp: {
       verifyToken: required(e.WHATSAPP_VERIFY_TOKEN),
       appSecrets: [required(e.WHATSAPP_APP_SECRET), ...(e.WHATSAPP_APP_SECRET_PREVIOUS ? [e.WHATSAPP_APP_SECRET_PREVIOUS] : [])],

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { isColorSupported, prettyFactory } from 'pino-pretty';
 
 export type { Logger };
 
@@ -54,13 +55,40 @@ export const REDACTED_PATHS = [
   '*.contact',
 ];
 
-export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
+/** How log lines are written: one JSON object per line (for collectors), or lines a person reads. */
+export type LogFormat = 'json' | 'pretty';
+
+/** LOG_FORMAT=auto is pretty only when stdout is a terminal: a person reads it there, a collector anywhere else. */
+export function logFormatFor(setting: 'auto' | LogFormat, stdoutIsTerminal: boolean): LogFormat {
+  if (setting === 'auto') return stdoutIsTerminal ? 'pretty' : 'json';
+  return setting;
+}
+
+/**
+ * A pino logger with the redaction above. `pretty` formats each line with pino-pretty's formatter,
+ * in this thread and synchronously (a line logged just before an exit is not lost); pino censors before it
+ * formats, so redaction holds in both formats.
+ */
+export function createLogger(options: { level: string; destination?: DestinationStream; format?: LogFormat }): Logger {
+  const destination = options.format === 'pretty' ? prettyStream(options.destination) : options.destination;
   return pino(
     {
       level: options.level,
       base: { service: 'wa-onboard' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    options.destination,
+    destination,
   );
+}
+
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+  const out = destination ?? pino.destination({ dest: 1, sync: true });
+  const format = prettyFactory({
+    // Colour only on a terminal that wants it (NO_COLOR, TERM=dumb), never into a stream handed in.
+    colorize: destination === undefined && isColorSupported,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
+  return { write: (line: string) => out.write(format(line)) };
 }

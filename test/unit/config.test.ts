@@ -86,6 +86,7 @@ describe('loadConfig in production', () => {
       codeLength: 6,
       voiceLanguage: 'en-GB',
       logLevel: 'warn',
+      logFormat: 'auto',
       whatsapp: {
         verifyToken: 'verify-token-0123',
         appSecrets: ['app-secret-0123456789abcdef'],
@@ -346,6 +347,23 @@ describe('loadConfig in local mode', () => {
     expect(config.smtp).toEqual({ url: 'smtp://127.0.0.1:2525', from: 'wa-onboard <wa-onboard@localhost>' });
   });
 
+  it('says what production would refuse in this environment, each problem led by its variable', () => {
+    const { missingForProduction } = loadConfig({ NOTIFY_EMAIL_TO: 'me@example.com', TWILIO_SIGNATURE_CHECK: 'off' }, () => GENERATED);
+    expect(missingForProduction.map((problem) => problem.split(':')[0])).toEqual([
+      'PUBLIC_URL',
+      'ADMIN_TOKEN',
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'TWILIO_PHONE_NUMBER',
+      'WHATSAPP_VERIFY_TOKEN',
+      'WHATSAPP_APP_SECRET',
+      'SMTP_URL',
+      'EMAIL_FROM',
+      'TWILIO_SIGNATURE_CHECK',
+    ]);
+    expect(loadConfig(PRODUCTION, noSecretsExpected).missingForProduction).toEqual([]);
+  });
+
   it('says codes are only stored when no recipient is set', () => {
     const { notices } = loadConfig({}, () => GENERATED);
     expect(notices.some((n) => n.startsWith('NOTIFY_EMAIL_TO and NOTIFY_SMS_TO are not set'))).toBe(true);
@@ -476,6 +494,18 @@ describe("Meta's settings (for the wa-onboard command)", () => {
       expect.stringMatching(/^META_PHONE_NUMBER_ID: must be the numeric phone number id/) as string,
       expect.stringMatching(/^META_GRAPH_VERSION: must be a Graph API version such as v26\.0/) as string,
     ]);
+  });
+});
+
+describe('LOG_FORMAT', () => {
+  it('is auto unless set, and takes json or pretty', () => {
+    expect(loadConfig(PRODUCTION, noSecretsExpected).config.logFormat).toBe('auto');
+    expect(loadConfig({ ...PRODUCTION, LOG_FORMAT: 'json' }, noSecretsExpected).config.logFormat).toBe('json');
+    expect(loadConfig({ ...PRODUCTION, LOG_FORMAT: 'pretty' }, noSecretsExpected).config.logFormat).toBe('pretty');
+  });
+
+  it('refuses anything else, naming the three it takes', () => {
+    expect(problemsOf({ ...PRODUCTION, LOG_FORMAT: 'text' }).problems).toEqual([expect.stringMatching(/^LOG_FORMAT: .*"auto".*"json".*"pretty"/)]);
   });
 });
 
