@@ -13,6 +13,7 @@ import { twilioConnectCommand, type TwilioConnectOptions } from './commands/twil
 import type { CliIo } from './io';
 import { createOutput } from './output';
 import { describeFailure } from './describe-failure';
+import { VERSION } from '../version';
 
 /** Exit codes: 0 success, 1 a check or step failed, 2 a usage error, 78 invalid configuration (sysexits EX_CONFIG). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
@@ -29,6 +30,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .description("Check a deployment, connect the Twilio number, rehearse Meta's call and webhook, and drive Meta's onboarding API.")
+    .version(VERSION, '-V, --version', 'print the version of wa-onboard')
     .option('--json', 'print one JSON document on stdout instead of lines')
     .option('--no-color', 'never colour the output (colour is used on a terminal only)')
     .showHelpAfterError('(run with --help for usage)');

@@ -9,8 +9,9 @@ import { onFreePort } from '../embedded/free-port';
 import { startLocalSmtpServer } from '../embedded/local-smtp-server';
 import { checkSubscription, postToWebhook, sampleMessagePayload } from '../embedded/simulated-meta-webhook';
 import { simulateTwilioCall, type CallStep } from '../embedded/simulated-twilio-call';
-import { createLogger } from '../observability/logger';
+import { createLogger, logFormatFor } from '../observability/logger';
 import { createService } from '../service';
+import { DEMO_USAGE, parseDemoArguments } from './arguments';
 import { extractCode } from '../voice/extract-code';
 import type { CodeView } from '../store/call-store';
 import type { WhatsAppEvent } from '../whatsapp/event';
@@ -22,8 +23,7 @@ import { signPayload } from '../whatsapp/sign';
  * Meta's verification call played as Twilio would play it, then Meta's webhook as Meta would
  * send it. No account, no network.
  */
-async function demo(): Promise<boolean> {
-  const given = speechArgument();
+async function demo(given: string | undefined): Promise<boolean> {
   const random = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const speech = given ?? `Your WhatsApp verification code is ${spaced(random)}. Again, your code is ${spaced(random)}.`;
   // With --speech, the code to expect is whatever a careful listener hears in it (maybe none).
@@ -35,7 +35,8 @@ async function demo(): Promise<boolean> {
   const receiver = await startEventReceiver();
   const { config, service, url } = await onFreePort(async (port) => {
     const config = demoConfig({ port, dataDir, account, smtpUrl: smtp.url, twilioApiUrl: twilioApi.url, forwardUrl: receiver.url });
-    const service = await createService(config, { logger: createLogger({ level: config.logLevel }) });
+    const logger = createLogger({ level: config.logLevel, format: logFormatFor('auto', process.stdout.isTTY === true) });
+    const service = await createService(config, { logger });
     try {
       return { config, service, ...(await service.listen(port, '127.0.0.1')) };
     } catch (error) {
@@ -141,19 +142,22 @@ function printStep(step: CallStep): void {
   say(indent(step.twiml.replace(/></g, '>\n<'), 6));
 }
 
-function speechArgument(): string | undefined {
-  const at = process.argv.indexOf('--speech');
-  return at >= 0 ? process.argv[at + 1] : undefined;
-}
-
 const spaced = (code: string) => code.split('').join(' ');
 const indent = (text: string, by = 6) => text.replace(/^/gm, ' '.repeat(by));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-demo().then(
-  (ok) => process.exit(ok ? 0 : 1),
-  (error: unknown) => {
-    process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+const args = parseDemoArguments(process.argv.slice(2));
+if (args.run) {
+  demo(args.speech).then(
+    (ok) => process.exit(ok ? 0 : 1),
+    (error: unknown) => {
+      process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+} else if (args.help) {
+  process.stdout.write(DEMO_USAGE);
+} else {
+  process.stderr.write(`demo: ${args.problem}\n\n${DEMO_USAGE}`);
+  process.exitCode = 2;
+}

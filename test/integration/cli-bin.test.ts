@@ -39,6 +39,14 @@ describe('the wa-onboard executable', () => {
     expect(wrong.stderr).toContain("unknown command 'doctr'");
   });
 
+  it("prints the package's version with --version (and -V), exit 0", async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const run = await wa([flag], dir);
+      expect(run).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+  });
+
   it('reads .env like the service does, the environment winning over it', async () => {
     fs.writeFileSync(path.join(dir, '.env'), 'NODE_ENV=production\nPUBLIC_URL=https://onboard.example.com\nADMIN_TOKEN=short\n');
     const run = await wa(['doctor', '--json'], dir, { ADMIN_TOKEN: 'a-long-enough-admin-token-0123' });
