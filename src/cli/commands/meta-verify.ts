@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config';
+import { makePrivateDirSync, writePrivateFileSync } from '../../data-dir/private-files';
 import { digitsOf, metaLanguage } from '../../meta/phone-number';
 import { sixDigits } from '../../meta/six-digits';
 import { findIncomingNumber, voiceSettingProblems } from '../../voice/voice-webhook-setting';
@@ -110,9 +110,9 @@ async function voiceRouteProblems(env: CommandContext['env'], config: Config): P
  */
 function keepSecret(report: StepReport, config: Config, onTerminal: boolean): StepReport {
   if (!report.secret) return report;
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  makePrivateDirSync(config.dataDir);
   const file = path.join(config.dataDir, `two-step-pin-${digitsOf(config.twilio.phoneNumber)}.txt`);
-  fs.writeFileSync(file, `${report.secret.value}\n`, { mode: 0o600 });
+  writePrivateFileSync(file, `${report.secret.value}\n`);
   return { ...report, secret: { label: report.secret.label, value: onTerminal ? report.secret.value : `written to ${file}`, file } };
 }
 
