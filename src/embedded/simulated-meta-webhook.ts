@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rehearsalMark, REHEARSAL_HEADER } from '../whatsapp/rehearsal-mark';
 import { signPayload } from '../whatsapp/sign';
 import { toMetaWire } from './meta-wire';
 import { newWamid } from './sample-webhook-events';
@@ -36,19 +37,34 @@ export function sampleMessagePayload(options: { text: string; from?: string; nam
   return Buffer.from(toMetaWire(envelope), 'ascii');
 }
 
+/**
+ * Whether a request is our own commands' rehearsal (`wa-onboard doctor`, `simulate webhook`):
+ * then it carries the rehearsal mark, made with the same secret that authenticates it, and the
+ * service keeps it apart from Meta's traffic. Off when playing Meta itself (the demo, tests).
+ */
+export interface PlayedAs {
+  rehearsal?: boolean;
+}
+
 /** POSTs `body` to a running service's webhook, signed with `appSecret` as Meta signs it. */
-export function postToWebhook(serviceUrl: string, appSecret: string, body: Buffer): Promise<Response> {
+export function postToWebhook(serviceUrl: string, appSecret: string, body: Buffer, options: PlayedAs = {}): Promise<Response> {
   return fetch(`${serviceUrl}/webhooks/whatsapp`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(appSecret, body) },
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signPayload(appSecret, body),
+      ...(options.rehearsal ? { [REHEARSAL_HEADER]: rehearsalMark(appSecret, body) } : {}),
+    },
     body,
   });
 }
 
 /** Meta's subscription check: the GET it sends when the callback URL is saved. */
-export async function checkSubscription(serviceUrl: string, verifyToken: string): Promise<{ status: number; echoed: boolean }> {
+export async function checkSubscription(serviceUrl: string, verifyToken: string, options: PlayedAs = {}): Promise<{ status: number; echoed: boolean }> {
   const challenge = randomBytes(8).toString('hex');
   const query = new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken, 'hub.challenge': challenge });
-  const res = await fetch(`${serviceUrl}/webhooks/whatsapp?${query.toString()}`);
+  const res = await fetch(`${serviceUrl}/webhooks/whatsapp?${query.toString()}`, {
+    headers: options.rehearsal ? { [REHEARSAL_HEADER]: rehearsalMark(verifyToken, challenge) } : {},
+  });
   return { status: res.status, echoed: (await res.text()) === challenge };
 }

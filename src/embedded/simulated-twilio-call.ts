@@ -22,6 +22,11 @@ export interface SimulatedCallOptions {
   /** Digits keyed in instead of speech. */
   digits?: string;
   callSid?: string;
+  /**
+   * Mark every request as a rehearsal (`wa-onboard simulate call`), inside the signature: the
+   * service records the call as one, and its email and SMS say so. Off when playing Meta's call.
+   */
+  rehearsal?: boolean;
   onStep?: (step: CallStep) => void;
 }
 
@@ -40,6 +45,7 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
     CallStatus: 'in-progress',
     Direction: 'inbound',
     ApiVersion: '2010-04-01',
+    ...(options.rehearsal ? { WaOnboardRehearsal: 'simulate-call' } : {}),
   };
   const steps: CallStep[] = [];
   let step = await signedPost(options, `${options.publicUrl}/twilio/voice`, { ...base, CallStatus: 'ringing' });

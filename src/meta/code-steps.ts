@@ -20,8 +20,9 @@ export function codeSteps(deps: OnboardingDeps): Record<'requestCode' | 'waitFor
     return needsCode(state.phone);
   };
   const alreadyDone = { status: 'skipped', detail: 'Meta lists the number as verified or registered: no code needed' } as const;
-  // Codes heard on calls to our number, leaving out `simulate call`'s rehearsals.
-  const ours = async () => (await codes.known()).filter((c) => digitsOf(c.to) === digitsOf(settings.phoneNumber) && c.from !== REHEARSAL_CALLER);
+  // Codes heard on calls to our number, leaving out `simulate call`'s rehearsals (marked, or from its caller).
+  const ours = async () =>
+    (await codes.known()).filter((c) => digitsOf(c.to) === digitsOf(settings.phoneNumber) && !c.rehearsal && c.from !== REHEARSAL_CALLER);
 
   return {
     requestCode: {

@@ -31,6 +31,8 @@ export interface SeenCode {
   from: string;
   to: string;
   receivedAt: string;
+  /** Heard on `wa-onboard simulate call`'s rehearsal (absent from an older service): never sent to Meta. */
+  rehearsal?: boolean;
 }
 
 /** The caller `wa-onboard simulate call` uses: its rehearsal codes are never sent to Meta. */

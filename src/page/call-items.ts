@@ -1,4 +1,3 @@
-import { REHEARSAL_CALLER } from '../meta/onboarding';
 import type { CallView, CodeSource, DeliveryView } from '../store/call-store';
 import type { CallItem, CallWithoutCode, CodeItem, ItemState } from './checklist';
 import type { PageSnapshot } from './page-snapshot';
@@ -13,7 +12,8 @@ const SOURCE_LABELS: Record<CodeSource, string> = {
 
 export function callItem({ latestCall: call, settings }: PageSnapshot): CallItem {
   const { number } = settings;
-  const rehearsal = call?.from === REHEARSAL_CALLER;
+  // Marked by `wa-onboard simulate call` inside Twilio's signature, and stored with the call.
+  const rehearsal = call?.rehearsal === true;
   const details = { call, rehearsal, number };
   if (!call) {
     return { id: 'call', title: 'Verification call', state: 'waiting', summary: `No call yet. Meta will call ${number}.`, details };
@@ -76,7 +76,9 @@ export function codeItem({ latestCall, latestCode: code, settings }: PageSnapsho
     );
   }
   if (!code) return item('waiting', 'No code heard yet.');
-  return item(deliveryState(code.deliveries), `Heard by ${SOURCE_LABELS[code.source]}. ${describeDeliveries(code.deliveries)}`);
+  const heard = `Heard by ${SOURCE_LABELS[code.source]}. ${describeDeliveries(code.deliveries)}`;
+  // A rehearsal's code is made up: say so before anyone copies it into Meta's form.
+  return item(deliveryState(code.deliveries), code.rehearsal ? `A rehearsal's code (wa-onboard simulate call), not Meta's. ${heard}` : heard);
 }
 
 function deliveryState(deliveries: DeliveryView[]): ItemState {

@@ -1,5 +1,5 @@
 import type { CallView, CodeView } from '../store/call-store';
-import type { FailureView, ForwardingView, WebhookOverview } from '../whatsapp/overview';
+import type { FailureView, ForwardingView, RehearsalsView, WebhookOverview } from '../whatsapp/overview';
 import { WEBHOOK_PATH } from '../whatsapp/routes';
 import { callItem, codeItem } from './call-items';
 import { maskedTarget } from './masked-target';
@@ -37,8 +37,8 @@ export interface CallWithoutCode {
 export type ConfigurationItem = Item<'configuration', SettingsSummary>;
 export type CallItem = Item<'call', { call: CallView | null; rehearsal: boolean; number: string }>;
 export type CodeItem = Item<'code', { code: CodeView | null; sourceLabel: string | null; callWithoutCode: CallWithoutCode | null }>;
-export type WebhookItem = Item<'webhook', { lastVerifiedAt: string | null; callbackUrl: string }>;
-export type EventsItem = Item<'events', { counts: WebhookOverview['counts']; lastEventAt: string | null }>;
+export type WebhookItem = Item<'webhook', { lastVerifiedAt: string | null; lastRehearsedAt: string | null; callbackUrl: string }>;
+export type EventsItem = Item<'events', { counts: WebhookOverview['counts']; lastEventAt: string | null; rehearsals: RehearsalsView }>;
 export type ForwardingItem = Item<'forwarding', { targets: ForwardingView[] }>;
 export type FailuresItem = Item<'failures', { failures: FailureView[] }>;
 
@@ -93,27 +93,32 @@ function configurationItem(settings: SettingsSummary): ConfigurationItem {
 }
 
 function webhookItem({ webhook, settings }: PageSnapshot): WebhookItem {
-  const details = { lastVerifiedAt: webhook.lastVerifiedAt, callbackUrl: settings.publicUrl + WEBHOOK_PATH };
-  return webhook.lastVerifiedAt
-    ? { id: 'webhook', title: 'Webhook', state: 'done', summary: 'Meta verified the callback URL.', details }
-    : {
-        id: 'webhook',
-        title: 'Webhook',
-        state: 'waiting',
-        summary: "Meta has not checked the callback URL yet: enter it, with the verify token, in the app's WhatsApp configuration.",
-        details,
-      };
+  const lastRehearsedAt = webhook.rehearsals.lastVerifiedAt;
+  const details = { lastVerifiedAt: webhook.lastVerifiedAt, lastRehearsedAt, callbackUrl: settings.publicUrl + WEBHOOK_PATH };
+  if (webhook.lastVerifiedAt) return { id: 'webhook', title: 'Webhook', state: 'done', summary: 'Meta verified the callback URL.', details };
+  // `wa-onboard doctor` answering the check proves the route, not that Meta has the URL.
+  const rehearsed = lastRehearsedAt ? " A rehearsal (wa-onboard doctor) got the challenge back; that is not Meta's check." : '';
+  return {
+    id: 'webhook',
+    title: 'Webhook',
+    state: 'waiting',
+    summary: `Meta has not checked the callback URL yet: enter it, with the verify token, in the app's WhatsApp configuration.${rehearsed}`,
+    details,
+  };
 }
 
 function eventsItem(webhook: WebhookOverview): EventsItem {
   const { counts } = webhook;
-  const details = { counts, lastEventAt: webhook.lastEventAt };
+  const details = { counts, lastEventAt: webhook.lastEventAt, rehearsals: webhook.rehearsals };
   const item = (state: ItemState, summary: string): EventsItem => ({ id: 'events', title: 'Events', state, summary, details });
   if (counts.invalid > 0) {
     return item('attention', `${plural(counts.invalid, 'POST')} could not be read; each is kept in the inbox.`);
   }
   if (counts.events > 0) return item('done', `${plural(counts.events, 'event')} received.`);
   if (counts.stored > 0) return item('waiting', `${plural(counts.stored, 'POST')} received, with no event yet.`);
+  // Rehearsals prove the way through, not that Meta sends anything: the step still waits.
+  const { events: rehearsed } = webhook.rehearsals;
+  if (rehearsed > 0) return item('waiting', `No events from Meta yet; ${plural(rehearsed, 'rehearsal event')} went through (not counted).`);
   return item('waiting', 'No events yet.');
 }
 
@@ -147,6 +152,7 @@ function failuresItem(failures: FailureView[], now: Date): FailuresItem {
   return item('attention', `Meta reported failures (${what}).`);
 }
 
-function plural(n: number, noun: string): string {
+/** "1 event", "1,234 events". */
+export function plural(n: number, noun: string): string {
   return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

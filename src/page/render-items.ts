@@ -1,5 +1,5 @@
 import type { DeliveryView } from '../store/call-store';
-import type { CallItem, CallWithoutCode, CodeItem, ConfigurationItem, EventsItem, FailuresItem, ForwardingItem, WebhookItem } from './checklist';
+import { plural, type CallItem, type CallWithoutCode, type CodeItem, type ConfigurationItem, type EventsItem, type FailuresItem, type ForwardingItem, type WebhookItem } from './checklist';
 import { html, type SafeHtml } from './html';
 import { timeAgo } from './time-ago';
 
@@ -64,11 +64,11 @@ ${recording(callWithoutCode)}
   if (!code) return html`${missed}`;
   return html`${missed}
 <div class="code-box">
-<p class="code-label" id="latest-code-label">${callWithoutCode ? 'Previous code' : 'Latest code'}</p>
+<p class="code-label" id="latest-code-label">${callWithoutCode ? 'Previous code' : 'Latest code'}${code.rehearsal ? ' (rehearsal)' : ''}</p>
 <p class="code-value" id="latest-code" aria-labelledby="latest-code-label">${code.code}</p>
 <button type="button" class="copy" data-copy="${code.code}" hidden>Copy code</button>
 </div>
-<p class="meta">Heard ${when(code.receivedAt, now)} by ${sourceLabel}, on the call from ${code.from}.</p>
+<p class="meta">Heard ${when(code.receivedAt, now)} by ${sourceLabel}, ${code.rehearsal ? 'on a rehearsal (wa-onboard simulate call): it is made up, not for Meta' : `on the call from ${code.from}`}.</p>
 ${code.deliveries.length > 0 ? html`<h3>Deliveries</h3>${deliveryList(code.deliveries, now)}` : null}`;
 }
 
@@ -86,15 +86,16 @@ function deliveryList(deliveries: DeliveryView[], now: Date): SafeHtml {
   })}</ul>`;
 }
 
-export function webhookDetails({ lastVerifiedAt, callbackUrl }: WebhookItem['details'], now: Date): SafeHtml {
+export function webhookDetails({ lastVerifiedAt, lastRehearsedAt, callbackUrl }: WebhookItem['details'], now: Date): SafeHtml {
   return pairs([
     ['Callback URL', html`<code>${callbackUrl}</code>`],
-    ['Last verified', lastVerifiedAt ? when(lastVerifiedAt, now) : 'never'],
+    ['Last verified by Meta', lastVerifiedAt ? when(lastVerifiedAt, now) : 'never'],
+    ...(lastRehearsedAt ? [['Last rehearsal', html`${when(lastRehearsedAt, now)} <small>(wa-onboard doctor, not Meta)</small>`] as [string, SafeHtml]] : []),
   ]);
 }
 
-export function eventsDetails({ counts, lastEventAt }: EventsItem['details'], now: Date): SafeHtml {
-  return pairs([
+export function eventsDetails({ counts, lastEventAt, rehearsals }: EventsItem['details'], now: Date): SafeHtml {
+  return html`${pairs([
     ['Messages', counts.byKind.message],
     ['Statuses', counts.byKind.status],
     ['Errors', counts.byKind.error],
@@ -103,7 +104,17 @@ export function eventsDetails({ counts, lastEventAt }: EventsItem['details'], no
     ['Redeliveries', counts.duplicates],
     ['Waiting for dispatch', counts.pending],
     ['Unreadable POSTs', counts.invalid],
-  ]);
+  ])}${rehearsalsDetails(rehearsals, now)}`;
+}
+
+/** What our own commands rehearsed: listed apart, never in red, and in none of the counts above. */
+function rehearsalsDetails(rehearsals: EventsItem['details']['rehearsals'], now: Date): SafeHtml | null {
+  if (rehearsals.posts === 0) return null;
+  return html`<h3>Rehearsals</h3>
+<p class="meta">${plural(rehearsals.events, 'event')} from wa-onboard doctor and simulate webhook, not counted above${rehearsals.lastEventAt ? html`; the last ${when(rehearsals.lastEventAt, now)}` : ''}.</p>
+<ul class="rehearsals">${rehearsals.latest.map(
+    (e) => html`<li data-rehearsal><strong>${e.kind} ${e.type}</strong> (rehearsal) ${when(e.receivedAt, now)}${e.errors.map((x) => html`<br><small>${x.code ?? 'no code'} ${x.title ?? x.meaning}</small>`)}</li>`,
+  )}</ul>`;
 }
 
 export function forwardingDetails({ targets }: ForwardingItem['details'], now: Date): SafeHtml {

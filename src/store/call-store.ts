@@ -11,6 +11,12 @@ export interface CallInfo {
   callSid: string;
   from: string;
   to: string;
+  /**
+   * A rehearsal (`wa-onboard simulate call`, marked inside Twilio's signature): its code is made
+   * up, and its messages say so. Decided by the call's first request. Absent in a code spooled by
+   * an older release: not a rehearsal.
+   */
+  rehearsal?: boolean;
 }
 
 export interface Recipient {
@@ -61,6 +67,8 @@ export interface CallView {
   fallbackAt: string | null;
   /** Codes captured on this call. */
   codes: number;
+  /** A rehearsal (`wa-onboard simulate call`), not Meta's call. */
+  rehearsal: boolean;
   /** The "no code heard" notice, one delivery per recipient, once scheduled. */
   notices: DeliveryView[];
 }
@@ -72,6 +80,8 @@ export interface CodeView {
   from: string;
   to: string;
   receivedAt: string;
+  /** Heard on a rehearsal (`wa-onboard simulate call`): made up, never Meta's. */
+  rehearsal: boolean;
   deliveries: DeliveryView[];
 }
 

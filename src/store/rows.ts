@@ -9,6 +9,8 @@ import type { ForwardJob } from './webhook-store';
 type Time = number | Date;
 /** The `heard` column: a JSON array, as text (SQLite) or parsed (PostgreSQL). */
 type HeardColumn = string | string[];
+/** A flag: 0 or 1 (SQLite), a boolean (PostgreSQL). */
+type FlagColumn = number | boolean;
 
 export interface DueRow {
   id: number;
@@ -22,6 +24,7 @@ export interface DueRow {
   to_number: string;
   recording_url: string | null;
   heard: HeardColumn;
+  rehearsal: FlagColumn;
   code: string | null;
   source: CodeSource | null;
   received_at: Time | null;
@@ -35,6 +38,7 @@ export interface CodeRow {
   received_at: Time;
   from_number: string;
   to_number: string;
+  rehearsal: FlagColumn;
 }
 
 export interface CallRow {
@@ -46,6 +50,7 @@ export interface CallRow {
   heard: HeardColumn;
   fallback_at: Time | null;
   codes: number;
+  rehearsal: FlagColumn;
 }
 
 export interface DeliveryRow {
@@ -71,6 +76,7 @@ export function toJob(row: DueRow): DeliveryJob {
       to: row.to_number,
       recordingUrl: row.recording_url,
       heard: heardOf(row.heard),
+      rehearsal: Boolean(row.rehearsal),
     },
     code:
       row.code !== null && row.source !== null && row.received_at !== null
@@ -87,6 +93,7 @@ export function toCodeView(row: CodeRow, deliveries: DeliveryRow[]): CodeView {
     from: row.from_number,
     to: row.to_number,
     receivedAt: new Date(row.received_at).toISOString(),
+    rehearsal: Boolean(row.rehearsal),
     deliveries: deliveries.map(toDeliveryView),
   };
 }
@@ -101,6 +108,7 @@ export function toCallView(row: CallRow, notices: DeliveryRow[]): CallView {
     heard: heardOf(row.heard),
     fallbackAt: row.fallback_at === null ? null : new Date(row.fallback_at).toISOString(),
     codes: row.codes,
+    rehearsal: Boolean(row.rehearsal),
     notices: notices.map(toDeliveryView),
   };
 }

@@ -172,5 +172,5 @@ export class CallFlow {
 }
 
 function callOf(params: TwilioCallParams): CallInfo {
-  return { callSid: params.CallSid, from: params.From, to: params.To };
+  return { callSid: params.CallSid, from: params.From, to: params.To, rehearsal: params.WaOnboardRehearsal !== undefined };
 }

@@ -19,6 +19,12 @@ export const twilioCallParams = z.looseObject({
    * behind. It is covered by the signature, so only a holder of the auth token can send it.
    */
   WaOnboardProbe: z.string().optional(),
+  /**
+   * Set by `wa-onboard simulate call` (never by Twilio): the call is a rehearsal, and its code's
+   * email and SMS say so. Covered by the signature like the probe, so only a holder of the auth
+   * token can mark a call, and only the call it is sending.
+   */
+  WaOnboardRehearsal: z.string().optional(),
 });
 
 export type TwilioCallParams = z.infer<typeof twilioCallParams>;

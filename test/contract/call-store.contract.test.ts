@@ -257,6 +257,7 @@ describeEachBackend('the call store', (database) => {
 
       expect((await dueFor('email')).call).toEqual({
         ...CALL,
+        rehearsal: false,
         recordingUrl: 'https://api.twilio.com/recordings/RE1',
         heard: ['your code is four eight', 'two "nine" [one]'],
       });
@@ -269,6 +270,28 @@ describeEachBackend('the call store', (database) => {
       await calls.recordCall({ ...CALL, from: '+16505550111' }, at(1_000));
       await calls.captureCode(captured('482917', { ...CALL, from: '+16505550122' }, at(2_000)), RECIPIENTS, at(2_000));
       expect(only(await calls.listCodes(10)).from).toBe(CALL.from);
+    });
+  });
+
+  describe('rehearsals (wa-onboard simulate call)', () => {
+    const REHEARSAL: CallInfo = { ...OTHER_CALL, rehearsal: true };
+
+    it('keeps a call marked as a rehearsal as one: its code, its deliveries and the latest call say so', async () => {
+      await calls.recordCall(REHEARSAL, T0);
+      await calls.captureCode(captured('482917', REHEARSAL), RECIPIENTS, T0);
+
+      expect((await claimDue(T0)).map((j) => j.call.rehearsal)).toEqual([true, true]);
+      expect(only(await calls.listCodes(10)).rehearsal).toBe(true);
+      expect((await calls.latestCall())?.rehearsal).toBe(true);
+    });
+
+    it("keeps Meta's call as Meta's, and a mark on a later request of it changes nothing", async () => {
+      await calls.recordCall(CALL, T0);
+      await calls.captureCode(captured('482917', { ...CALL, rehearsal: true }, at(1_000)), RECIPIENTS, at(1_000));
+
+      expect((await claimDue(at(1_000))).map((j) => j.call.rehearsal)).toEqual([false, false]);
+      expect(only(await calls.listCodes(10)).rehearsal).toBe(false);
+      expect((await calls.latestCall())?.rehearsal).toBe(false);
     });
   });
 

@@ -56,6 +56,7 @@ describeEachBackend('what the operator page reads', (database) => {
         heard: [],
         fallbackAt: null,
         codes: 0,
+        rehearsal: false,
         notices: [],
       });
     });
@@ -89,6 +90,7 @@ describeEachBackend('what the operator page reads', (database) => {
         heard: ['your code is four eight', 'two nine'],
         fallbackAt: at(20_000).toISOString(),
         codes: 0,
+        rehearsal: false,
         notices: [
           { channel: 'email', to: 'ops@example.com', status: 'pending', attempts: 0, error: null, sentAt: null },
           { channel: 'sms', to: '+14155550199', status: 'pending', attempts: 0, error: null, sentAt: null },
@@ -169,6 +171,7 @@ describeEachBackend('what the operator page reads', (database) => {
           from: CALL.from,
           to: CALL.to,
           receivedAt: at(10_000).toISOString(),
+          rehearsal: false,
           deliveries: [
             { channel: 'email', to: 'ops@example.com', status: 'pending', attempts: 0, error: null, sentAt: null },
             { channel: 'sms', to: '+14155550199', status: 'pending', attempts: 0, error: null, sentAt: null },

@@ -101,6 +101,7 @@ export function call(overrides: Partial<CallView> = {}): CallView {
     heard: [],
     fallbackAt: null,
     codes: 0,
+    rehearsal: false,
     notices: [],
     ...overrides,
   };
@@ -120,6 +121,7 @@ export function code(overrides: Partial<CodeView> = {}): CodeView {
     from: CALLER,
     to: NUMBER,
     receivedAt: ago(2 * MINUTE),
+    rehearsal: false,
     deliveries: [delivery()],
     ...overrides,
   };

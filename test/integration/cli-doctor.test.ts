@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { CheckResult } from '../../src/cli/doctor/check';
 import { runCommand } from '../helpers/cli';
 import { META_IDS, startWorld, type World } from '../helpers/cli-world';
+import { operatorPage } from '../helpers/operator-page';
 
 interface DoctorResult {
   ok: boolean;
@@ -77,6 +78,21 @@ describe('wa-onboard doctor', () => {
     expect(check('voice-signature')).toMatchObject({ status: 'pass', detail: expect.stringContaining('TwiML with <Gather input="dtmf speech">') as string });
     expect(await world.service.codes()).toEqual([]);
     expect(await world.service.service.calls.nextDeliveryDueAt()).toBeNull();
+  });
+
+  it("rehearses Meta's check and a signed POST without passing for Meta: the page still waits for Meta's verification", async () => {
+    world = await healthyWorld();
+    const { check } = await doctor(world.env);
+
+    expect([check('webhook-challenge')?.status, check('webhook-signature')?.status]).toEqual(['pass', 'pass']);
+    const overview = await world.service.webhookOverview();
+    expect(overview.lastVerifiedAt).toBeNull();
+    expect(overview.rehearsals).toMatchObject({ lastVerifiedAt: expect.any(String) as unknown, posts: 1 });
+    expect(overview.counts).toMatchObject({ stored: 0, dispatched: 0 });
+    const page = await operatorPage(world.service);
+    expect(page).not.toContain('Meta verified the callback URL.');
+    expect(page).toContain('<dt>Last verified by Meta</dt><dd>never</dd>');
+    expect(page).toContain('A rehearsal (wa-onboard doctor) got the challenge back');
   });
 
   it("names a wrong voice URL and says to run `twilio connect`", async () => {

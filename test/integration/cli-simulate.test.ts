@@ -3,6 +3,7 @@ import type { WhatsAppEvent } from '../../src/whatsapp/event';
 import { runCommand } from '../helpers/cli';
 import { startWorld, type World } from '../helpers/cli-world';
 import { startHarness, type Harness } from '../helpers/harness';
+import { operatorPage } from '../helpers/operator-page';
 
 /** What the service makes of each sample: its kind and type. */
 const EXPECTED_EVENT: Record<(typeof SAMPLE_EVENT_NAMES)[number], string> = {
@@ -42,6 +43,19 @@ describe('wa-onboard simulate call', () => {
     ]);
     const [email] = await world.service.smtp.waitFor(1);
     expect(email?.text).toContain(result.heard?.code ?? 'no code');
+  });
+
+  it("marks the call as a rehearsal: the team's email subject and SMS say so, and so does its code", async () => {
+    world = await startWorld();
+    const run = await runCommand(['simulate', 'call', '--digits', '482913'], world.env);
+
+    expect(run.code).toBe(0);
+    const [email] = await world.service.smtp.waitFor(1);
+    expect(email?.subject).toBe(`[rehearsal] WhatsApp verification code for ${world.service.config.twilio.phoneNumber}: 482913`);
+    const [sms] = await world.twilioApi.waitForMessages(1);
+    expect(sms?.body).toMatch(/^\[rehearsal\] WhatsApp verification code for .*: 482913$/);
+    expect((await world.service.codes())[0]).toMatchObject({ code: '482913', rehearsal: true });
+    expect(await operatorPage(world.service)).toContain('Latest code (rehearsal)');
   });
 
   it('keys in --digits, and shows each request and the TwiML verbs it got back', async () => {
@@ -121,7 +135,22 @@ describe('wa-onboard simulate webhook', () => {
     expect(first.stdout).toContain('✓ Dispatched: field phone_number_quality_update');
     expect(second.code).toBe(0);
     expect(second.json()).toMatchObject({ ok: true, duplicate: true, events: [] });
-    expect((await world.service.webhookOverview()).counts.duplicates).toBe(1);
+    expect((await world.service.webhookOverview()).rehearsals.duplicates).toBe(1);
+  });
+
+  it('shows a sample failed status on the page as a rehearsal: not counted, not a failure', async () => {
+    world = await startWorld();
+    const run = await runCommand(['simulate', 'webhook', '--event', 'status-failed'], world.env);
+
+    expect(run.code).toBe(0);
+    const overview = await world.service.webhookOverview();
+    expect(overview.counts).toMatchObject({ stored: 0, events: 0, byKind: { status: 0 } });
+    expect(overview.failures).toEqual([]);
+    expect(overview.rehearsals).toMatchObject({ posts: 1, events: 1 });
+    const page = await operatorPage(world.service);
+    expect(page).toMatch(/<li class="item" id="item-failures" data-state="done"/);
+    expect(page).toContain('<strong>status failed</strong> (rehearsal)');
+    expect(page).toContain('No events from Meta yet; 1 rehearsal event went through (not counted).');
   });
 
   it("shows a failed status's error with the catalog's meaning", async () => {

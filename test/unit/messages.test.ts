@@ -105,3 +105,29 @@ describe('smsFor a missed call, with what was heard', () => {
     expect(sms.body.endsWith(RECORDING_URL)).toBe(true);
   });
 });
+
+describe('messages of a rehearsal (wa-onboard simulate call)', () => {
+  const rehearsal = { rehearsal: true };
+
+  it("marks the code's email subject as a rehearsal, and says in the text that the code is made up", () => {
+    const email = emailFor(job({}, rehearsal));
+    expect(email.subject).toBe('[rehearsal] WhatsApp verification code for +14155550123: 482917');
+    expect(email.text.split('\n')[0]).toMatch(/^This is a rehearsal \(wa-onboard simulate call\), not Meta's call: .*made up/);
+  });
+
+  it("marks the code's SMS as a rehearsal, still in one 160-character segment", () => {
+    const sms = smsFor(job({ channel: 'sms', code: { code: '4829170123', source: 'speech', receivedAt: RECEIVED } }, rehearsal));
+    expect(sms.body).toBe('[rehearsal] WhatsApp verification code for +14155550123: 4829170123');
+    expect(sms.body.length).toBeLessThanOrEqual(160);
+  });
+
+  it('marks the missed-call notice too, by email and by SMS', () => {
+    expect(emailFor(missedCall(rehearsal)).subject).toBe('[rehearsal] No code heard on the verification call to +14155550123');
+    expect(smsFor(missedCall(rehearsal)).body).toBe("[rehearsal] No code heard on Meta's call to +14155550123.");
+  });
+
+  it("leaves Meta's own call's messages as they were", () => {
+    expect(emailFor(job()).subject).toBe('WhatsApp verification code for +14155550123: 482917');
+    expect(smsFor(job({ channel: 'sms' })).body).toBe('WhatsApp verification code for +14155550123: 482917');
+  });
+});

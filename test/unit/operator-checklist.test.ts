@@ -142,8 +142,8 @@ describe('the call item', () => {
     expect(item.details.number).toBe('+14155550777');
   });
 
-  it('flags a call from the rehearsal caller (wa-onboard simulate call) as a rehearsal', () => {
-    const item = itemOf(snapshot({ latestCall: call({ from: '+15555550100' }) }), 'call');
+  it('flags a call stored as a rehearsal (wa-onboard simulate call) as a rehearsal', () => {
+    const item = itemOf(snapshot({ latestCall: call({ from: '+15555550100', rehearsal: true }) }), 'call');
 
     expect(item.state).toBe('done');
     expect(item.details.rehearsal).toBe(true);
@@ -360,7 +360,18 @@ describe('the webhook item', () => {
 
     expect(item.state).toBe('waiting');
     expect(item.summary).toContain('with the verify token');
-    expect(item.details).toEqual({ lastVerifiedAt: null, callbackUrl: 'https://onboard.example.com/webhooks/whatsapp' });
+    expect(item.details).toEqual({ lastVerifiedAt: null, lastRehearsedAt: null, callbackUrl: 'https://onboard.example.com/webhooks/whatsapp' });
+  });
+
+  it("still waits for Meta after wa-onboard doctor's check, saying the rehearsal is not Meta's", () => {
+    const lastRehearsedAt = ago(2 * MINUTE);
+    const webhook = overview({}, { rehearsals: { ...overview().rehearsals, lastVerifiedAt: lastRehearsedAt } });
+    const item = itemOf(snapshot({ webhook }), 'webhook');
+
+    expect(item.state).toBe('waiting');
+    expect(item.summary).not.toContain('Meta verified');
+    expect(item.summary).toContain("A rehearsal (wa-onboard doctor) got the challenge back; that is not Meta's check.");
+    expect(item.details).toMatchObject({ lastVerifiedAt: null, lastRehearsedAt });
   });
 
   it('is done once Meta verified the callback URL', () => {
@@ -395,11 +406,19 @@ describe('the events item', () => {
 
     expect(item.state).toBe('done');
     expect(item.summary).toBe('1,234 events received.');
-    expect(item.details).toEqual({ counts: webhook.counts, lastEventAt });
+    expect(item.details).toEqual({ counts: webhook.counts, lastEventAt, rehearsals: webhook.rehearsals });
   });
 
   it('counts a single event in the singular', () => {
     expect(itemOf(snapshot({ webhook: overview({ stored: 1, events: 1 }) }), 'events').summary).toBe('1 event received.');
+  });
+
+  it('still waits for Meta when only rehearsal events came, saying they are not counted', () => {
+    const rehearsals = { ...overview().rehearsals, posts: 2, events: 2, latest: [failure({ eventId: 'rehearsal:status:wamid.x:failed' })] };
+    const item = itemOf(snapshot({ webhook: overview({}, { rehearsals }) }), 'events');
+
+    expect(item.state).toBe('waiting');
+    expect(item.summary).toBe('No events from Meta yet; 2 rehearsal events went through (not counted).');
   });
 
   it('needs attention when a POST could not be read, even with events', () => {

@@ -223,9 +223,39 @@ describe('renderChecklist forwarding and failures', () => {
   });
 });
 
+describe('renderChecklist rehearsals', () => {
+  it("lists a rehearsal's failed status under Rehearsals, marked, not in red, while the failures item stays done", () => {
+    const rehearsed = failure({ eventId: 'rehearsal:status:wamid.x:failed', receivedAt: ago(MINUTE) });
+    const rehearsals = { ...overview().rehearsals, posts: 1, events: 1, lastEventAt: ago(MINUTE), latest: [rehearsed] };
+    const out = render(snapshot({ webhook: overview({}, { rehearsals }) }));
+
+    expect(out).toMatch(/<li class="item" id="item-failures" data-state="done"/);
+    expect(out).toContain('<h3>Rehearsals</h3>');
+    expect(out).toContain('<ul class="rehearsals"><li data-rehearsal><strong>status failed</strong> (rehearsal)');
+    expect(out).not.toMatch(/<ul class="rehearsals">.*class="error"/s);
+    expect(out).toContain('<dt>Statuses</dt><dd>0</dd>');
+  });
+
+  it("shows wa-onboard doctor's check as a rehearsal beside Meta's verification, which stays never", () => {
+    const rehearsals = { ...overview().rehearsals, lastVerifiedAt: ago(MINUTE) };
+    const out = render(snapshot({ webhook: overview({}, { rehearsals }) }));
+
+    expect(out).toContain('<dt>Last verified by Meta</dt><dd>never</dd>');
+    expect(out).toMatch(/<dt>Last rehearsal<\/dt><dd><time [^>]+>[^<]+<\/time> <small>\(wa-onboard doctor, not Meta\)<\/small><\/dd>/);
+  });
+
+  it("marks a rehearsal's code as such beside the code, and says it is not for Meta", () => {
+    const out = render(snapshot({ latestCode: code({ rehearsal: true }) }));
+
+    expect(out).toContain('<p class="code-label" id="latest-code-label">Latest code (rehearsal)</p>');
+    expect(out).toContain('A rehearsal&#39;s code (wa-onboard simulate call), not Meta&#39;s.');
+    expect(out).toContain('on a rehearsal (wa-onboard simulate call): it is made up, not for Meta.');
+  });
+});
+
 describe('renderChecklist call', () => {
   it('marks a rehearsal call as such', () => {
-    expect(render(snapshot({ latestCall: call({ from: '+15555550100' }) }))).toContain('<dd>+15555550100 (rehearsal)</dd>');
+    expect(render(snapshot({ latestCall: call({ from: '+15555550100', rehearsal: true }) }))).toContain('<dd>+15555550100 (rehearsal)</dd>');
   });
 
   it('points out a call to another number than the one being registered', () => {

@@ -20,7 +20,8 @@ export interface SimulateCallOptions {
 /**
  * `wa-onboard simulate call`: plays Twilio's part of Meta's call against a running service, signed
  * with the auth token and following the TwiML it gets back, then reads from the admin API what the
- * service heard and delivered. The code is a made-up one, so the team's email and SMS are a rehearsal.
+ * service heard and delivered. The code is a made-up one: every request is marked as a rehearsal
+ * (inside the signature), so the call is shown as one and the team's email and SMS say so.
  */
 export async function simulateCallCommand({ env, out, io }: CommandContext, options: SimulateCallOptions): Promise<number> {
   const config = cliConfig(env);
@@ -42,6 +43,7 @@ export async function simulateCallCommand({ env, out, io }: CommandContext, opti
     speech,
     digits: options.digits,
     callSid,
+    rehearsal: true,
     onStep: (step) => out.mark(step.status === 200 ? 'info' : 'fail', `POST ${step.path}`, `${step.status}, ${verbsOf(step)}`),
   });
   if (steps.some((s) => s.status !== 200)) {

@@ -105,8 +105,9 @@ export const webhookChallengeCheck: Check = {
     if (!ctx.config) return skip('the configuration does not load');
     const url = `${ctx.config.publicUrl}/webhooks/whatsapp`;
     try {
-      const { status, echoed } = await checkSubscription(ctx.config.publicUrl, ctx.config.whatsapp.verifyToken);
-      if (status === 200 && echoed) return pass(`GET ${url}: the challenge came back as sent`);
+      // Marked as a rehearsal: the service answers it as Meta's, but never records it as Meta's verification.
+      const { status, echoed } = await checkSubscription(ctx.config.publicUrl, ctx.config.whatsapp.verifyToken, { rehearsal: true });
+      if (status === 200 && echoed) return pass(`GET ${url}: the challenge came back as sent (a rehearsal, not recorded as Meta's check)`);
       if (status === 403) return fail(`GET ${url} refused our verify token (403)`, 'Give the service the same WHATSAPP_VERIFY_TOKEN as here.');
       return fail(`GET ${url} answered ${status}${status === 200 ? ' but not with the challenge' : ''}`, "Check the proxy route to /webhooks/whatsapp; it must pass the query and the body unchanged.");
     } catch (error) {
@@ -115,7 +116,10 @@ export const webhookChallengeCheck: Check = {
   },
 };
 
-/** An empty batch, signed as Meta signs: it proves the signature check and the store, and reaches no receiver. */
+/**
+ * An empty batch, signed as Meta signs and marked as a rehearsal: it proves the signature check and
+ * the store, reaches no receiver, and counts as none of Meta's POSTs.
+ */
 export const webhookSignatureCheck: Check = {
   id: 'webhook-signature',
   title: 'The webhook accepts an event signed with our app secret',
@@ -124,8 +128,8 @@ export const webhookSignatureCheck: Check = {
     const url = `${ctx.config.publicUrl}/webhooks/whatsapp`;
     const body = Buffer.from('{"object":"whatsapp_business_account","entry":[]}');
     try {
-      const res = await postToWebhook(ctx.config.publicUrl, ctx.config.whatsapp.appSecrets[0] ?? '', body);
-      if (res.status === 200) return pass(`POST ${url}: 200 (an empty batch, stored and acknowledged)`);
+      const res = await postToWebhook(ctx.config.publicUrl, ctx.config.whatsapp.appSecrets[0] ?? '', body, { rehearsal: true });
+      if (res.status === 200) return pass(`POST ${url}: 200 (an empty batch, stored as a rehearsal and acknowledged)`);
       if (res.status === 401) {
         return fail(`POST ${url} refused the signature (401)`, "Give the service the same WHATSAPP_APP_SECRET as here, and make the proxy pass the body through byte for byte.");
       }

@@ -116,7 +116,7 @@ export class PostgresCallStore implements WritePart {
              RETURNING d.*
            )
            SELECT d.id, d.kind, d.channel, d.recipient, d.attempts, d.created_at,
-                  c.call_sid, c.from_number, c.to_number, c.recording_url, c.heard,
+                  c.call_sid, c.from_number, c.to_number, c.recording_url, c.heard, c.rehearsal,
                   k.code, k.source, k.received_at
            FROM claimed d
            JOIN calls c ON c.call_sid = d.call_sid
@@ -176,8 +176,8 @@ export class PostgresCallStore implements WritePart {
 
 async function recordCallWith(query: Query, call: CallInfo, at: Date): Promise<void> {
   await query(
-    `INSERT INTO calls (call_sid, from_number, to_number, started_at) VALUES ($1, $2, $3, $4) ON CONFLICT (call_sid) DO NOTHING`,
-    [call.callSid, call.from, call.to, at],
+    `INSERT INTO calls (call_sid, from_number, to_number, started_at, rehearsal) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_sid) DO NOTHING`,
+    [call.callSid, call.from, call.to, at, call.rehearsal === true],
   );
 }
 

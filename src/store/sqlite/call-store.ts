@@ -16,10 +16,10 @@ export class SqliteCallStore implements SyncOf<WritePart> {
   recordCall(call: CallInfo, at: Date): void {
     this.db
       .prepare(
-        `INSERT INTO calls (call_sid, from_number, to_number, started_at) VALUES (?, ?, ?, ?)
+        `INSERT INTO calls (call_sid, from_number, to_number, started_at, rehearsal) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (call_sid) DO NOTHING`,
       )
-      .run(call.callSid, call.from, call.to, at.getTime());
+      .run(call.callSid, call.from, call.to, at.getTime(), call.rehearsal ? 1 : 0);
   }
 
   addHeard(callSid: string, text: string): void {
@@ -127,7 +127,7 @@ export class SqliteCallStore implements SyncOf<WritePart> {
       const rows = this.db
         .prepare(
           `SELECT d.id, d.kind, d.channel, d.recipient, d.attempts, d.created_at,
-                  c.call_sid, c.from_number, c.to_number, c.recording_url, c.heard,
+                  c.call_sid, c.from_number, c.to_number, c.recording_url, c.heard, c.rehearsal,
                   k.code, k.source, k.received_at
            FROM deliveries d
            JOIN calls c ON c.call_sid = d.call_sid
