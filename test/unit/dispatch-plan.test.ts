@@ -2,7 +2,8 @@ import type { DispatchOutcome, KnownState } from '../../src/store/webhook-store'
 import { dispatchLookups, laneOf, planDispatch } from '../../src/whatsapp/dispatch-plan';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
 import { explainError } from '../../src/whatsapp/explain-error';
-import { COUNTERS, eventsOfKind } from '../../src/whatsapp/webhook-counters';
+import { asRehearsal } from '../../src/whatsapp/read-post';
+import { COUNTERS, eventsOfKind, REHEARSAL_COUNTERS } from '../../src/whatsapp/webhook-counters';
 
 // planDispatch decides what a dispatch records; the stores only persist it. Events are built by
 // hand here, shaped as normalizePayload makes them (test/unit/normalize.test.ts covers that part).
@@ -179,6 +180,33 @@ describe('planDispatch', () => {
 
     it('marks when the last new event was dispatched', () => {
       expect(plan([post(1, message('m1'))]).marks).toEqual([{ name: COUNTERS.lastEventAt, value: NOW.getTime() }]);
+    });
+
+    it("counts rehearsal POSTs under the rehearsal counters only, apart from Meta's, with their own last event time", () => {
+      const rehearsal = (inboxId: number, ...events: WhatsAppEvent[]): DispatchOutcome => ({ ...post(inboxId, ...events.map(asRehearsal)), rehearsal: true });
+      const result = plan([
+        rehearsal(1, message('m1'), message('m1')),
+        { inboxId: 2, problem: 'the body is not JSON', rehearsal: true },
+        post(3, message('m2')),
+      ]);
+
+      expect(result.counters).toEqual([
+        { name: COUNTERS.dispatched, by: 1 },
+        { name: COUNTERS.events, by: 1 },
+        { name: eventsOfKind('message'), by: 1 },
+        { name: REHEARSAL_COUNTERS.posts, by: 2 },
+        { name: REHEARSAL_COUNTERS.events, by: 1 },
+        { name: REHEARSAL_COUNTERS.duplicates, by: 1 },
+      ]);
+      expect(result).toMatchObject({ duplicates: 0, invalid: 0 });
+      expect(result.marks).toEqual([
+        { name: COUNTERS.lastEventAt, value: NOW.getTime() },
+        { name: REHEARSAL_COUNTERS.lastEventAt, value: NOW.getTime() },
+      ]);
+      expect(result.events.map((e) => [e.key, e.rehearsal])).toEqual([
+        ['rehearsal:message:m1', true],
+        ['message:m2', false],
+      ]);
     });
 
     it('marks nothing, and counts only the POST and its duplicate, when nothing is new', () => {
