@@ -2,8 +2,8 @@ import dotenv from 'dotenv';
 import { loadConfig } from './config';
 import { prepareDataDir } from './data-dir/prepare-data-dir';
 import { readOrCreateLocalSecrets } from './local-secrets';
-import { createLogger, logFormatFor } from './observability/logger';
-import { createService } from './service';
+import { createLogger, logFormatFor, type Logger } from './observability/logger';
+import { createService, type Service } from './service';
 import { listenError } from './start/listen-error';
 import { describeStartFailure, startFailureText } from './start/start-failure';
 import { renderStartSummary } from './start/start-summary';
@@ -44,6 +44,11 @@ async function main(): Promise<void> {
     `listening; point Twilio at ${config.publicUrl}/twilio/voice and Meta's webhook at ${config.publicUrl}/webhooks/whatsapp`,
   );
 
+  stopOnSignal(service, logger);
+}
+
+/** SIGTERM or SIGINT: stop taking requests, finish what is in flight, close the stores, exit. */
+function stopOnSignal(service: Service, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
