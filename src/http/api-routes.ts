@@ -4,6 +4,7 @@ import type { CallStore } from '../store/call-store';
 import type { WebhookStore } from '../store/webhook-store';
 import { requireAdmin } from './admin-auth';
 import { readWebhookOverview } from '../whatsapp/overview';
+import { targetName } from '../whatsapp/target-name';
 import { BadRequestError } from './errors';
 
 export interface ApiDeps {
@@ -31,7 +32,9 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json({ codes: await deps.calls.listCodes(limitOf(req)) });
   });
   router.get('/webhook', async (_req, res) => {
-    res.json(await readWebhookOverview(deps.webhooks, deps.forwardTargets, 20));
+    const overview = await readWebhookOverview(deps.webhooks, deps.forwardTargets, 20);
+    // Named as the page, the metrics and the logs name them: a path or query may be a secret.
+    res.json({ ...overview, forwarding: overview.forwarding.map((t) => ({ ...t, target: targetName(t.target) })) });
   });
   router.get('/live', deps.page.live);
   router.get('/events', async (req, res) => {

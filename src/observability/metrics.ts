@@ -1,5 +1,6 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Channel, CodeSource } from '../store/call-store';
+import { targetName } from '../whatsapp/target-name';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
 /** What became of a webhook POST: stored, refused (signature), too large, or not stored (store error). */
@@ -15,6 +16,7 @@ export interface Metrics {
   webhookReceived(outcome: IntakeOutcome): void;
   /** Events dispatched from stored POSTs: new ones, and ones already seen (redeliveries). */
   eventsDispatched(counts: { created: number; duplicates: number; invalidPosts: number }): void;
+  /** `target` as recorded: it is labelled by targetName, as every metric naming a target must be. */
   forwardAttempted(target: string, outcome: ForwardOutcome): void;
   /** A client took longer than its deadline to send a request, and was cut off. */
   slowRequestCut(): void;
@@ -54,7 +56,7 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
   });
   const forwards = new Counter({
     name: 'wa_onboard_forwards_total',
-    help: 'Attempts to forward an event, by target and outcome (sent, retry, rejected).',
+    help: 'Attempts to forward an event, by target (its origin and a short id, never its path) and outcome (sent, retry, rejected).',
     labelNames: ['target', 'outcome'],
     registers: [registry],
   });
@@ -72,7 +74,7 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       if (duplicates > 0) events.inc({ outcome: 'duplicate' }, duplicates);
       if (invalidPosts > 0) events.inc({ outcome: 'invalid' }, invalidPosts);
     },
-    forwardAttempted: (target, outcome) => forwards.inc({ target, outcome }),
+    forwardAttempted: (target, outcome) => forwards.inc({ target: targetName(target), outcome }),
     callAnswered: () => calls.inc(),
     codeCaptured: (source) => codes.inc({ source }),
     deliveryAttempted: (channel, outcome) => deliveries.inc({ channel, outcome }),

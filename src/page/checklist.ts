@@ -2,7 +2,7 @@ import type { CallView, CodeView } from '../store/call-store';
 import type { FailureView, ForwardingView, RehearsalsView, WebhookOverview } from '../whatsapp/overview';
 import { WEBHOOK_PATH } from '../whatsapp/routes';
 import { callItem, codeItem } from './call-items';
-import { maskedTarget } from './masked-target';
+import { targetName } from '../whatsapp/target-name';
 import type { PageSnapshot } from './page-snapshot';
 import type { SettingLine, SettingsSummary } from './settings-summary';
 
@@ -123,8 +123,8 @@ function eventsItem(webhook: WebhookOverview): EventsItem {
 }
 
 function forwardingItem(forwarding: ForwardingView[]): ForwardingItem {
-  // The store strips credentials; the path and query may still be a secret (see maskedTarget).
-  const targets = forwarding.map((t) => ({ ...t, target: maskedTarget(t.target) }));
+  // The store strips credentials; the path and query may still be a secret (see targetName).
+  const targets = forwarding.map((t) => ({ ...t, target: targetName(t.target) }));
   const details = { targets };
   const item = (state: ItemState, summary: string): ForwardingItem => ({ id: 'forwarding', title: 'Forwarding', state, summary, details });
   if (targets.length === 0) return item('off', 'Not set up (FORWARD_URL): events are stored only.');

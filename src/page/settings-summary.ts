@@ -1,5 +1,5 @@
 import type { Config, LocalSecrets } from '../config';
-import { maskedTarget } from './masked-target';
+import { targetName } from '../whatsapp/target-name';
 
 /**
  * `set` and `on` are as they should be; `optional` is a choice; `generated` and `outbox` work
@@ -70,7 +70,7 @@ export function summarizeSettings(config: Config): SettingsSummary {
         variables: 'FORWARD_URL',
         // Forwarding is a choice, not a fault: without it events are stored and shown here.
         ...(config.forward.urls.length > 0
-          ? { state: 'set' as const, value: config.forward.urls.map(maskedTarget).join(', ') }
+          ? { state: 'set' as const, value: config.forward.urls.map(targetName).join(', ') }
           : { state: 'optional' as const, value: 'nowhere (stored only)' }),
       },
       ...(config.forward.urls.length > 0 ? [forwardSecret(config)] : []),

@@ -5,7 +5,8 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { recordOutcome } from '../store/record-outcome';
 import type { ForwardJob, WebhookStore } from '../store/webhook-store';
-import { displayTarget, ForwardError, type Sink } from './sinks';
+import { ForwardError, type Sink } from './sinks';
+import { targetName } from './target-name';
 import { forwardOutcome } from './webhook-counters';
 
 /** Lane heads claimed per pass: more lanes than this wait for the next pass (a lane's end kicks one). */
@@ -96,7 +97,7 @@ export class Forwarder {
           // The outcome could not be stored: the forward stays pending, and its claim runs out
           // (a lease) before anyone sends it again, so a full disk does not turn into a storm of
           // copies sent to the target.
-          this.deps.logger.error({ target: displayTarget(head.target), err: String(error) }, 'could not record a forward; the lane waits for its claim to run out');
+          this.deps.logger.error({ target: targetName(head.target), err: String(error) }, 'could not record a forward; the lane waits for its claim to run out');
         })
         .finally(() => {
           if (this.lanes.get(lane) === run) this.lanes.delete(lane);
@@ -116,7 +117,7 @@ export class Forwarder {
     const orphaned = (await this.deps.webhooks.pendingTargets()).filter((t) => !this.sinks.has(t));
     for (const target of orphaned) {
       this.deps.logger.warn(
-        { target: displayTarget(target) },
+        { target: targetName(target) },
         'events are still owed to a target that is no longer configured: add it back to FORWARD_URL to send them',
       );
     }
@@ -142,14 +143,14 @@ export class Forwarder {
   private async attempt(job: ForwardJob): Promise<boolean> {
     const { webhooks, clock, logger, metrics } = this.deps;
     const sink = this.sinks.get(job.target);
-    if (!sink) throw new Error(`no sink for ${job.target}`);
+    if (!sink) throw new Error(`no sink for ${targetName(job.target)}`);
     const target = job.target;
     try {
       await sink.deliver(job, this.stopping.signal);
     } catch (error) {
       if (this.stopping.signal.aborted) {
         // Not the target's fault: the event stays owed as it was, and goes out after the restart.
-        logger.info({ target: displayTarget(target), event: job.eventId }, 'a forward was cut short by the stop; it goes out again after the restart');
+        logger.info({ target: targetName(target), event: job.eventId }, 'a forward was cut short by the stop; it goes out again after the restart');
         await webhooks.releaseForwardClaim(job.id, this.claims.worker);
         return false;
       }
@@ -157,7 +158,7 @@ export class Forwarder {
     }
     await recordOutcome(() => webhooks.markForwardSent(job.id, clock.now(), forwardOutcome('sent', target)), this.deps.recordPatienceMs);
     metrics.forwardAttempted(target, 'sent');
-    logger.debug({ target: displayTarget(target), event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
+    logger.debug({ target: targetName(target), event: job.eventId, attempts: job.attempts + 1 }, 'forwarded');
     return true;
   }
 
@@ -167,14 +168,14 @@ export class Forwarder {
     if (failure.permanent) {
       await recordOutcome(() => webhooks.markForwardRejected(job.id, failure.message, forwardOutcome('rejected', target)), this.deps.recordPatienceMs);
       metrics.forwardAttempted(target, 'rejected');
-      logger.error({ target: displayTarget(target), event: job.eventId, reason: failure.message }, 'the target refused an event for good');
+      logger.error({ target: targetName(target), event: job.eventId, reason: failure.message }, 'the target refused an event for good');
       return true;
     }
     const next = new Date(clock.now().getTime() + this.deps.backoffMs(job.attempts + 1));
     await recordOutcome(() => webhooks.markForwardRetry(job.id, failure.message, next), this.deps.recordPatienceMs);
     metrics.forwardAttempted(target, 'retry');
     logger.warn(
-      { target: displayTarget(target), event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },
+      { target: targetName(target), event: job.eventId, attempts: job.attempts + 1, reason: failure.message, retryAt: next.toISOString() },
       'could not forward an event; will retry',
     );
     return false;

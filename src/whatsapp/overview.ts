@@ -1,7 +1,7 @@
 import type { WebhookFacts, WebhookStore } from '../store/webhook-store';
 import type { EventKind, WhatsAppEvent } from './event';
 import type { ExplainedError } from './explain-error';
-import { displayTarget } from './sinks';
+import { recordedTarget } from './target-name';
 import { COUNTERS, forwardOutcome, KIND_COUNTERS, REHEARSAL_COUNTERS } from './webhook-counters';
 
 export interface ForwardingView {
@@ -102,8 +102,9 @@ export function buildOverview(facts: WebhookFacts, targets: string[]): WebhookOv
       byKind: Object.fromEntries(KIND_COUNTERS.map(([kind, name]) => [kind, count(name)])) as Record<EventKind, number>,
     },
     forwarding: facts.queues.map((queue) => ({
-      // A target is recorded by its URL without credentials; shown the same way.
-      target: displayTarget(queue.target),
+      // Recorded without credentials already (older releases kept them). Outside the store a
+      // target is named by targetName: /api/webhook and the page do so.
+      target: recordedTarget(queue.target),
       configured: targets.includes(queue.target),
       backlog: queue.backlog,
       oldestPendingAt: queue.oldestPendingAt?.toISOString() ?? null,

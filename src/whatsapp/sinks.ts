@@ -1,6 +1,7 @@
 import type { ForwardJob } from '../store/webhook-store';
 import type { WhatsAppEvent } from './event';
 import { signPayload } from './sign';
+import { recordedTarget } from './target-name';
 
 /** Where events go: a URL, or a handler running in this process. */
 export interface Sink {
@@ -110,7 +111,7 @@ function splitCredentials(url: string): { endpoint: string; authorization?: stri
   const parsed = new URL(url);
   if (!parsed.username && !parsed.password) return { endpoint: url };
   const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-  return { endpoint: displayTarget(url), authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+  return { endpoint: recordedTarget(url), authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
 }
 
 /** Why a fetch failed, in a few words. Read by shape: fetch's errors may come from another realm. */
@@ -120,18 +121,4 @@ function causeOf(error: unknown): string {
   if (name === 'TimeoutError') return 'timed out';
   if (name === 'AbortError') return 'stopped with the service';
   return cause?.code ?? cause?.message ?? message ?? 'unknown error';
-}
-
-/** A target as it is recorded, shown and logged: a URL without the credentials it may carry. */
-export function displayTarget(target: string): string {
-  try {
-    const url = new URL(target);
-    if (!url.username && !url.password) return target;
-    url.username = '';
-    url.password = '';
-    return url.toString();
-  } catch {
-    // Not a URL `URL` can read, yet it may still hold `user:password@`: cut that out by hand.
-    return target.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
-  }
 }

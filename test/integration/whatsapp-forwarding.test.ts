@@ -2,6 +2,7 @@ import { everythingStored } from '../helpers/store-reader';
 import { startEventReceiver, type EventReceiver } from '../../src/embedded/event-receiver';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
 import { signPayload } from '../../src/whatsapp/sign';
+import { targetName } from '../../src/whatsapp/target-name';
 import { eventually, startHarness, type Harness } from '../helpers/harness';
 import { messageId, OTHER_PHONE_NUMBER_ID, textBatch } from '../helpers/meta-payloads';
 import { fixtureWire } from '../helpers/meta-wire';
@@ -44,7 +45,7 @@ describe('forwarding events to FORWARD_URL', () => {
     await second.waitForEvents(40);
     await eventually(() => (receiver.attempts >= 4 ? true : undefined));
     expect(receiver.events).toHaveLength(0);
-    const backlog = (await h.webhookOverview()).forwarding.find((f) => f.target === receiver.url);
+    const backlog = (await h.webhookOverview()).forwarding.find((f) => f.target === targetName(receiver.url));
     expect(backlog).toMatchObject({ backlog: 40, lastError: 'the target answered HTTP 503' });
 
     receiver.recover();
@@ -104,10 +105,45 @@ describe('forwarding events to FORWARD_URL', () => {
     expect(got[0]?.idempotencyKey).toBe(`message:${messageId(1)}`);
     // The receiver has the second event a moment before its outcome is stored.
     const view = await eventually(async () => {
-      const target = (await h.webhookOverview()).forwarding.find((f) => f.target === receiver.url);
+      const target = (await h.webhookOverview()).forwarding.find((f) => f.target === targetName(receiver.url));
       return target?.sent === 1 ? target : undefined;
     });
     expect(view).toMatchObject({ rejected: 1, sent: 1, backlog: 0, lastError: 'the target answered HTTP 422' });
+  });
+});
+
+describe('how a forward target is named outside the store', () => {
+  let h: Harness;
+  let receiver: EventReceiver;
+  afterEach(async () => {
+    await h.close();
+    await receiver.close();
+  });
+
+  // A Slack-style webhook URL's path or query is its only secret, and /metrics, the logs and
+  // /api/webhook reach more eyes (and machines) than FORWARD_URL does.
+  it('names a target by its origin and a short id in /metrics, the logs and /api/webhook, never by its path, query or credentials', async () => {
+    receiver = await startEventReceiver();
+    const target = receiver.url.replace('http://', 'http://hook-user:PASSWORD-LEAK@').replace('/events', '/events/PATH-LEAK?token=QUERY-LEAK');
+    h = await startHarness({ env: { FORWARD_URL: target, FORWARD_SECRET }, forwardTimeoutMs: 500 });
+    receiver.script([503, 422]);
+    expect((await h.metaPost(textBatch(2))).status).toBe(200);
+    await receiver.waitForEvents(1);
+    const named = targetName(target);
+    expect(named).toBe(`${new URL(receiver.url).origin}/…[${named.slice(-7, -1)}]`);
+
+    const metrics = await eventually(async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text();
+      return text.includes('outcome="sent"') ? text : undefined;
+    });
+    const overview = JSON.stringify(await h.webhookOverview());
+    const logs = h.logs.join('');
+    for (const [where, text] of [['/metrics', metrics], ['/api/webhook', overview], ['the logs', logs]] as const) {
+      expect({ where, leaks: ['PASSWORD-LEAK', 'hook-user', 'PATH-LEAK', 'QUERY-LEAK', '/events'].filter((s) => text.includes(s)) }).toEqual({ where, leaks: [] });
+    }
+    for (const outcome of ['retry', 'rejected', 'sent']) expect(metrics).toContain(`wa_onboard_forwards_total{target="${named}",outcome="${outcome}"} 1`);
+    expect(logs).toContain(JSON.stringify(named));
+    expect(overview).toContain(JSON.stringify(named));
   });
 });
 

@@ -444,16 +444,16 @@ describe('the forwarding item', () => {
     expect(item.state).toBe('waiting');
     expect(item.summary).toBe('3 events on the way.');
     expect(item.details.targets).toEqual([
-      { ...targets[0], target: 'https://hooks.example.com/…' },
-      { ...targets[1], target: 'https://b.example.com/…' },
+      { ...targets[0], target: 'https://hooks.example.com/…[85af3d]' },
+      { ...targets[1], target: 'https://b.example.com/…[735a39]' },
     ]);
   });
 
   it.each([
-    ['a Slack-style secret path', 'https://hooks.example.com/services/T0/B0/SECRET', 'https://hooks.example.com/…'],
-    ['a token in the query', 'https://hooks.example.com/?token=SECRET', 'https://hooks.example.com/…'],
+    ['a Slack-style secret path', 'https://hooks.example.com/services/T0/B0/SECRET', 'https://hooks.example.com/…[1f0877]'],
+    ['a token in the query', 'https://hooks.example.com/?token=SECRET', 'https://hooks.example.com/…[4ad1f1]'],
     ['nothing after the host', 'https://hooks.example.com:8443/', 'https://hooks.example.com:8443'],
-  ])('shows a target with %s by its origin only', (_what, stored, shown) => {
+  ])('shows a target with %s by its origin and a short id only', (_what, stored, shown) => {
     const item = itemOf(snapshot({ webhook: overview({}, { forwarding: [target({ target: stored })] }) }), 'forwarding');
 
     expect(item.details.targets.map((t) => t.target)).toEqual([shown]);

@@ -57,7 +57,7 @@ describe('renderChecklist escapes text from outside', () => {
     const out = render(snapshot({ webhook: overview({}, { forwarding }) }));
 
     expect(out).not.toContain('<b');
-    expect(out).toContain('<code>&lt;b onclick=alert(1)&gt;hooks&lt;/…</code>');
+    expect(out).toContain('<code>&lt;b onclick=alert(1)&gt;hooks&lt;/…[551f46]</code>');
     expect(out).toContain('Last error: &lt;b&gt;HTTP 500&lt;/b&gt;');
   });
 
@@ -200,9 +200,9 @@ describe('renderChecklist forwarding and failures', () => {
     const out = render(snapshot({ settings, webhook: overview({}, { forwarding }) }));
 
     expect(out).not.toContain('LEAK');
-    expect(out).toContain('<dt>Events forwarded to</dt><dd>https://hooks.slack.example/…, https://in.example.com/… <small>FORWARD_URL</small></dd>');
-    expect(out).toContain('<li><code>https://hooks.slack.example/…</code>');
-    expect(out).toContain('<li><code>https://in.example.com/…</code>');
+    expect(out).toContain('<dt>Events forwarded to</dt><dd>https://hooks.slack.example/…[c49069], https://in.example.com/…[985ea0] <small>FORWARD_URL</small></dd>');
+    expect(out).toContain('<li><code>https://hooks.slack.example/…[c49069]</code>');
+    expect(out).toContain('<li><code>https://in.example.com/…[985ea0]</code>');
   });
 
   it('says whether FORWARD_SECRET is set in the configuration details', () => {

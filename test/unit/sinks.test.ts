@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ForwardJob } from '../../src/store/webhook-store';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
-import { FORWARD_SIGNATURE_HEADER, ForwardError, displayTarget, handlerSink, urlSink } from '../../src/whatsapp/sinks';
+import { FORWARD_SIGNATURE_HEADER, ForwardError, handlerSink, urlSink } from '../../src/whatsapp/sinks';
 import { signPayload } from '../../src/whatsapp/sign';
 
 const SECRET = 'forwarding-secret-for-tests-0123';
@@ -198,7 +198,7 @@ describe('urlSink', () => {
     expect(receiver.received.map((r) => r.method)).toEqual(['POST']);
   });
 
-  // displayTarget exists because targets may carry credentials, but fetch refuses any URL with
+  // recordedTarget exists because targets may carry credentials, but fetch refuses any URL with
   // them ("Request cannot be constructed from a URL that includes credentials"): every attempt
   // fails as transient, and the lane is retried forever without one request leaving.
   it('delivers to a URL with user:pass, sending them as basic auth, and records the target without them', async () => {
@@ -259,27 +259,5 @@ describe('handlerSink', () => {
     expect(failure.permanent).toBe(false);
     expect(failure.message).toMatch(/^the onEvent handler did not finish/);
     expect(seenSignal?.aborted).toBe(true);
-  });
-});
-
-describe('displayTarget', () => {
-  it('removes the user and password from a URL', () => {
-    expect(displayTarget('https://hook-user:s3cret@hooks.example.com/wa?x=1')).toBe('https://hooks.example.com/wa?x=1');
-  });
-
-  it('removes a user given without a password', () => {
-    expect(displayTarget('https://token@hooks.example.com/wa')).toBe('https://hooks.example.com/wa');
-  });
-
-  it('leaves a URL without credentials exactly as given', () => {
-    expect(displayTarget('https://hooks.example.com/wa')).toBe('https://hooks.example.com/wa');
-  });
-
-  it('leaves a target that is not a URL as it is', () => {
-    expect(displayTarget('in-process')).toBe('in-process');
-  });
-
-  it('removes the credentials of a URL that URL cannot read', () => {
-    expect(displayTarget('https://user:pw@host.example:99999/x')).toBe('https://host.example:99999/x');
   });
 });
