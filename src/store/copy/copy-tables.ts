@@ -27,7 +27,7 @@ export interface CopiedTable {
 export const COPIED_TABLES: readonly CopiedTable[] = [
   {
     name: 'calls',
-    columns: [['call_sid', 'text'], ['from_number', 'text'], ['to_number', 'text'], ['started_at', 'time'], ['recording_url', 'text'], ['heard', 'json'], ['fallback_at', 'time'], ['rehearsal', 'boolean']],
+    columns: [['call_sid', 'text'], ['from_number', 'text'], ['to_number', 'text'], ['started_at', 'time'], ['recording_url', 'text'], ['heard', 'json'], ['fallback_at', 'time'], ['rehearsal', 'boolean'], ['forwarding', 'text']],
     key: 'call_sid',
     identity: false,
     sameRowBy: [],

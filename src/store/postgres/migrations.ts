@@ -135,4 +135,20 @@ export const migrations: string[] = [
   -- Rehearsals waiting for dispatch, to leave out of the count of Meta's.
   CREATE INDEX webhook_inbox_pending_rehearsals ON webhook_inbox (id) WHERE state = 'pending' AND rehearsal;
   `,
+  `
+  -- The phone line's forwarding budget and allow-list (issue 16). Each call's forwarding is decided
+  -- by its first request: 'forwarded' (its code or "no code heard" notice goes to the team), or
+  -- held back, stored and shown only: 'over-limit' (CALL_FORWARD_LIMIT calls were forwarded in the
+  -- hour before it), 'caller-not-allowed' (its caller is outside CALLERS_ALLOWED). Calls before: forwarded.
+  ALTER TABLE calls ADD COLUMN forwarding text NOT NULL DEFAULT 'forwarded'
+    CHECK (forwarding IN ('forwarded', 'over-limit', 'caller-not-allowed'));
+  -- The budget counts the calls forwarded in the last hour: a seek, whatever the flood stored.
+  CREATE INDEX calls_forwarded ON calls (started_at) WHERE forwarding = 'forwarded';
+  -- A delivery of a new kind, 'paused': the notice that forwarding paused, at most one per hour.
+  ALTER TABLE deliveries DROP CONSTRAINT deliveries_kind_check;
+  ALTER TABLE deliveries ADD CONSTRAINT deliveries_kind_check CHECK (kind IN ('code', 'missed-call', 'paused'));
+  CREATE UNIQUE INDEX deliveries_one_pause ON deliveries (call_sid, channel, recipient) WHERE kind = 'paused';
+  -- Whether a pause notice went out in the last hour: a seek.
+  CREATE INDEX deliveries_pauses ON deliveries (created_at) WHERE kind = 'paused';
+  `,
 ];

@@ -131,4 +131,44 @@ export const migrations: string[] = [
   -- Rehearsals waiting for dispatch, to leave out of the count of Meta's (read from indexes only).
   CREATE INDEX webhook_inbox_pending_rehearsals ON webhook_inbox (id) WHERE state = 'pending' AND rehearsal = 1;
   `,
+  `
+  -- The phone line's forwarding budget and allow-list (issue 16). Each call's forwarding is decided
+  -- by its first request: 'forwarded' (its code or "no code heard" notice goes to the team), or
+  -- held back, stored and shown only: 'over-limit' (CALL_FORWARD_LIMIT calls were forwarded in the
+  -- hour before it), 'caller-not-allowed' (its caller is outside CALLERS_ALLOWED). Calls before: forwarded.
+  ALTER TABLE calls ADD COLUMN forwarding TEXT NOT NULL DEFAULT 'forwarded'
+    CHECK (forwarding IN ('forwarded', 'over-limit', 'caller-not-allowed'));
+  -- The budget counts the calls forwarded in the last hour: a seek, whatever the flood stored.
+  CREATE INDEX calls_forwarded ON calls (started_at) WHERE forwarding = 'forwarded';
+  -- A delivery of a new kind, 'paused': the notice that forwarding paused, at most one per hour.
+  -- SQLite cannot change a CHECK in place, so the table is rebuilt, as sqlite.org/lang_altertable.html
+  -- describes (nothing references deliveries).
+  CREATE TABLE deliveries_next (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('code', 'missed-call', 'paused')),
+    call_sid        TEXT NOT NULL REFERENCES calls(call_sid),
+    code_id         INTEGER REFERENCES codes(id),
+    channel         TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient       TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    sent_at         INTEGER,
+    created_at      INTEGER NOT NULL,
+    claimed_by      TEXT,
+    claimed_until   INTEGER,
+    UNIQUE (kind, call_sid, code_id, channel, recipient)
+  );
+  INSERT INTO deliveries_next (id, kind, call_sid, code_id, channel, recipient, status, attempts, next_attempt_at, last_error, sent_at, created_at, claimed_by, claimed_until)
+    SELECT id, kind, call_sid, code_id, channel, recipient, status, attempts, next_attempt_at, last_error, sent_at, created_at, claimed_by, claimed_until
+    FROM deliveries;
+  DROP TABLE deliveries;
+  ALTER TABLE deliveries_next RENAME TO deliveries;
+  CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+  CREATE UNIQUE INDEX deliveries_one_notice ON deliveries (call_sid, channel, recipient) WHERE kind = 'missed-call';
+  CREATE UNIQUE INDEX deliveries_one_pause ON deliveries (call_sid, channel, recipient) WHERE kind = 'paused';
+  -- Whether a pause notice went out in the last hour: a seek.
+  CREATE INDEX deliveries_pauses ON deliveries (created_at) WHERE kind = 'paused';
+  `,
 ];
