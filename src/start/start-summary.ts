@@ -1,4 +1,5 @@
 import { maskedDatabaseUrl, type Config } from '../config';
+import { isLoopbackUrl } from '../loopback';
 import { WEBHOOK_PATH } from '../whatsapp/routes';
 
 /** What only the running process knows, besides its configuration. */
@@ -20,7 +21,7 @@ export interface StartFacts {
  * value, only the file a generated one is in.
  */
 export function renderStartSummary(config: Config, facts: StartFacts): string {
-  const loopback = isLoopback(config.publicUrl);
+  const loopback = isLoopbackUrl(config.publicUrl);
   const page = loopback ? facts.localUrl : config.publicUrl;
   const rows: Array<[string, string]> = [
     ['Operator page', `${page}/`],
@@ -72,11 +73,6 @@ function missingNote(mode: Config['mode'], problems: string[]): string {
   if (problems.length === 0) return 'For production: every setting is in place; set NODE_ENV=production.';
   const variables = [...new Set(problems.map((problem) => problem.split(': ')[0] ?? problem))];
   return `Missing for production: ${variables.join(', ')}. Each is described in .env.example; then set NODE_ENV=production.`;
-}
-
-function isLoopback(url: string): boolean {
-  const { hostname } = new URL(url);
-  return hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
 }
 
 /** `text` in lines of at most 100 characters, indented by `by`, the lines after the first by two more. */

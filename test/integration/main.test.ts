@@ -57,6 +57,13 @@ describe('starting the service', () => {
     expect(out).toContain('TWILIO_PHONE_NUMBER: must be E.164');
   });
 
+  it('refuses to start on NODE_ENV=prod rather than run local mode: exit 78, naming NODE_ENV and the values it takes', async () => {
+    const main = startMain({ NODE_ENV: 'prod', DATA_DIR: path.join(dir, 'data') }, dir);
+    expect(await main.exited).toBe(78);
+    expect(main.output()).toContain('NODE_ENV: must be production, development or test, or unset');
+    expect(fs.existsSync(path.join(dir, 'data', 'local-secrets.json'))).toBe(false);
+  });
+
   it('refuses to start when PostgreSQL does not answer: exit 69, naming DATABASE_URL with its password masked', async () => {
     const port = await closedPort();
     const main = startMain({ DATA_DIR: path.join(dir, 'data'), DATABASE_URL: `postgres://wa:s3cret-pw@127.0.0.1:${port}/wa` }, dir);

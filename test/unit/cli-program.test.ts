@@ -52,6 +52,22 @@ describe('the wa-onboard command line', () => {
     expect(result.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^PUBLIC_URL:/) as string, expect.stringMatching(/^ADMIN_TOKEN:/) as string]));
   });
 
+  it('exits 78 naming NODE_ENV when it is neither production, development nor test', async () => {
+    const run = await runCommand(['simulate', 'webhook', '--challenge', '--json'], { ...LOCAL, NODE_ENV: 'prod' });
+
+    expect(run.code).toBe(78);
+    expect(run.json<{ problems: string[] }>().problems).toEqual([expect.stringMatching(/^NODE_ENV: must be production, development or test, or unset/)]);
+  });
+
+  it('has doctor fail its settings check on NODE_ENV=prod, though it checks as production whatever NODE_ENV says', async () => {
+    const run = await runCommand(['doctor', '--json'], { ...LOCAL, NODE_ENV: 'prod' });
+    const { checks } = run.json<{ checks: Array<{ id: string; status: string; detail: string }> }>();
+
+    expect(run.code).toBe(1);
+    expect(checks[0]).toMatchObject({ id: 'config', status: 'fail' });
+    expect(checks[0]?.detail.split('\n')[1]).toMatch(/^NODE_ENV: must be production, development or test/);
+  });
+
   it('says where the service could not be reached', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const run = await runCommand(['simulate', 'webhook', '--url', closed], {

@@ -3,11 +3,12 @@ import twilio from 'twilio';
 import { createSmtpMailer } from '../../delivery/smtp-mailer';
 import { checkSubscription, postToWebhook } from '../../embedded/simulated-meta-webhook';
 import { whyFetchFailed } from '../../http/fetch-failure';
+import { isLoopbackUrl } from '../../loopback';
 import { fail, pass, skip, type Check } from './check';
 
 /** What to do when PUBLIC_URL does not answer: start the service, or open the way to it. */
 function reachFix(publicUrl: string): string {
-  return /^https?:\/\/(127\.|localhost|\[::1\])/.test(publicUrl)
+  return isLoopbackUrl(publicUrl)
     ? 'Start the service (npm start), or set PUBLIC_URL to where it runs.'
     : 'Make PUBLIC_URL reach the running service from the internet: DNS, TLS certificate, proxy route and firewall.';
 }
