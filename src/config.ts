@@ -1,10 +1,12 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { isLoopbackUrl } from './loopback';
+import { TOKEN_RECIPE, weakTokenReason } from './token-strength';
 
 /** Everything the service needs, read once at start from the environment. */
 export interface Config {
-  /** `production` when NODE_ENV=production; `local` otherwise (generated secrets, outbox delivery). */
+  /** `production` when NODE_ENV=production; `local` when it is development, test or unset (generated secrets, outbox delivery). */
   mode: 'production' | 'local';
   port: number;
   /** The address to listen on: loopback in local mode (generated secrets; nobody else should reach it), every interface in production. */
@@ -126,8 +128,18 @@ const list = (item: RegExp, form: string, readable: (entry: string) => boolean =
     z.array(z.string().regex(item, `each entry must be ${form}`).refine(readable, `each entry must be ${form}`)),
   );
 
+/**
+ * The values of NODE_ENV we know. Anything else (`prod`, `Production`) is refused rather than read
+ * as "not production": that would start local mode, with generated secrets and checks that may be off.
+ */
+export const NODE_ENV_VALUES = ['production', 'development', 'test'] as const;
+
 const schema = z.object({
-  NODE_ENV: optional(z.string()),
+  NODE_ENV: optional(
+    z.enum(NODE_ENV_VALUES, {
+      error: 'must be production, development or test, or unset (anything else would silently run local mode)',
+    }),
+  ),
   PORT: z.preprocess(
     blankIsUnset,
     z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(3000),
@@ -207,6 +219,12 @@ const schema = z.object({
   LOG_FORMAT: z.preprocess(blankIsUnset, z.enum(['auto', 'json', 'pretty']).default('auto')),
 });
 
+/** NODE_ENV's problem, as `loadConfig` words it, if it has one: for a check that runs as production whatever NODE_ENV says. */
+export function nodeEnvProblems(env: Env): string[] {
+  const result = schema.shape.NODE_ENV.safeParse(env.NODE_ENV);
+  return result.success ? [] : result.error.issues.map((i) => `NODE_ENV: ${i.message}`);
+}
+
 /** Every setting the schema reads, by its environment name: `.env.example` and the README list the same ones (a test holds them to it). */
 export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
 
@@ -266,7 +284,7 @@ function productionProblems(env: Env): string[] {
   const hasEntries = (key: string) => (env[key] ?? '').split(',').some((entry) => entry.trim() !== '');
   const required: Array<[string, string]> = [
     ['PUBLIC_URL', 'the https URL Twilio calls, such as https://onboard.example.com'],
-    ['ADMIN_TOKEN', 'a random token of 16+ characters for /api/*'],
+    ['ADMIN_TOKEN', `a random token for the operator page and /api/*: ${TOKEN_RECIPE}`],
     ['TWILIO_ACCOUNT_SID', 'your account SID, AC followed by 32 hex characters'],
     ['TWILIO_AUTH_TOKEN', "your account's auth token; it checks X-Twilio-Signature"],
     ['TWILIO_PHONE_NUMBER', 'the number being registered, E.164 such as +14155550123'],
@@ -274,6 +292,7 @@ function productionProblems(env: Env): string[] {
     ['WHATSAPP_APP_SECRET', "your Meta app's secret (App settings > Basic); it checks X-Hub-Signature-256"],
   ];
   const problems = required.filter(([key]) => !isSet(key)).map(([key, form]) => `${key}: required, ${form}`);
+  problems.push(...adminTokenProblems(env.ADMIN_TOKEN));
   if (!hasEntries('NOTIFY_EMAIL_TO') && !hasEntries('NOTIFY_SMS_TO')) {
     problems.push('NOTIFY_EMAIL_TO or NOTIFY_SMS_TO: at least one recipient, comma-separated');
   }
@@ -298,6 +317,15 @@ function productionProblems(env: Env): string[] {
   if (plainForward.length > 0) {
     problems.push('FORWARD_URL: must be https in production (events hold customers\' messages), except on loopback');
   }
+  // Set only to reach a proxy or a stand-in; over plain http they would carry the credentials in clear.
+  const providers: Array<[string, string]> = [
+    ['TWILIO_API_BASE_URL', "Twilio's API gets the account SID and auth token"],
+    ['META_GRAPH_URL', "Meta's Graph API gets the access token"],
+  ];
+  for (const [key, why] of providers) {
+    const url = (env[key] ?? '').trim();
+    if (url !== '' && !isHttpsOrLoopback(url)) problems.push(`${key}: must be https in production (${why}), except on loopback`);
+  }
   if (env.WHATSAPP_SIGNATURE_CHECK?.trim() === 'off') {
     problems.push('WHATSAPP_SIGNATURE_CHECK: cannot be off in production; anyone could post fake events');
   }
@@ -306,12 +334,19 @@ function productionProblems(env: Env): string[] {
 
 function isHttpsOrLoopback(url: string): boolean {
   try {
-    const { protocol, hostname } = new URL(url);
     // Only plain http is the problem here; any other scheme is the schema's to report.
-    return protocol !== 'http:' || hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+    return new URL(url).protocol !== 'http:' || isLoopbackUrl(url);
   } catch {
     return true; // malformed: the schema reports it
   }
+}
+
+/** A token a person set must be hard to guess: the page and /api/* show every code and event. */
+function adminTokenProblems(token: string | undefined): string[] {
+  // Unset or malformed: reported as such elsewhere.
+  if (token === undefined || !VISIBLE_16.test(token)) return [];
+  const weak = weakTokenReason(token);
+  return weak === null ? [] : [`ADMIN_TOKEN: ${weak}; ${TOKEN_RECIPE}`];
 }
 
 /** Forwarding signs what it sends, in every mode: a receiver must be able to tell our events from forgeries. */
