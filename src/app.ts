@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Clock } from './delivery/ports';
 import { apiRoutes } from './http/api-routes';
 import { errorHandler } from './http/error-handler';
+import type { MetricsAccess } from './http/metrics-access';
 import { opsRoutes } from './http/ops-routes';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
@@ -24,6 +25,8 @@ export interface AppDeps {
   ping: () => Promise<void>;
   logger: Logger;
   metrics: Metrics;
+  /** Who may read `/metrics` (METRICS_TOKEN, METRICS_PUBLIC). */
+  metricsAccess: MetricsAccess;
   clock: Clock;
   adminToken: string;
   twilio: { authToken: string; verifySignatures: boolean };

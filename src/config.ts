@@ -17,6 +17,8 @@ export interface Config {
   /** Where everything is kept: the embedded SQLite file in `dataDir`, or a shared PostgreSQL. */
   database: DatabaseSettings;
   adminToken: string;
+  /** Who may read `/metrics`: with `token`, whoever sends it; without, loopback only in production unless `public`. */
+  metrics: { token: string | null; public: boolean };
   twilio: {
     accountSid: string;
     authToken: string;
@@ -165,6 +167,8 @@ const schema = z.object({
   ),
   DATABASE_MIGRATE: z.preprocess(blankIsUnset, z.enum(['on', 'off']).default('on')),
   ADMIN_TOKEN: optional(z.string().regex(VISIBLE_16, 'must be 16+ visible ASCII characters, without spaces')),
+  METRICS_TOKEN: optional(z.string().regex(VISIBLE_16, 'must be 16+ visible ASCII characters, without spaces')),
+  METRICS_PUBLIC: z.preprocess(blankIsUnset, z.enum(['on', 'off']).default('off')),
   TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex characters')),
   TWILIO_AUTH_TOKEN: optional(z.string().regex(/^\S{16,}$/, 'must be the 32-character auth token, without spaces')),
   TWILIO_PHONE_NUMBER: optional(z.string().regex(E164, 'must be E.164, such as +14155550123')),
@@ -403,6 +407,7 @@ function build(
       ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, migrate: e.DATABASE_MIGRATE === 'on' }
       : { kind: 'sqlite', migrate: e.DATABASE_MIGRATE === 'on' },
     adminToken: required(e.ADMIN_TOKEN),
+    metrics: { token: e.METRICS_TOKEN ?? null, public: e.METRICS_PUBLIC === 'on' },
     twilio: {
       accountSid: required(e.TWILIO_ACCOUNT_SID),
       authToken: required(e.TWILIO_AUTH_TOKEN),

@@ -132,6 +132,10 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     ping: () => stores.ping(),
     logger,
     metrics,
+    metricsAccess: {
+      token: config.metrics.token,
+      loopbackOnly: config.mode === 'production' && !config.metrics.public,
+    },
     clock,
     adminToken: config.adminToken,
     twilio: { authToken: config.twilio.authToken, verifySignatures: config.twilio.verifySignatures },

@@ -1,9 +1,13 @@
 import { Router } from 'express';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { guardMetrics, type MetricsAccess } from './metrics-access';
 
-/** Liveness, readiness and Prometheus metrics: unauthenticated, and holding no secret. */
-export function opsRoutes(deps: { ping: () => Promise<void>; metrics: Metrics; logger: Logger }): Router {
+/**
+ * Liveness and readiness, open to all and holding no secret; Prometheus metrics, guarded by
+ * `metricsAccess` (see metrics-access.ts).
+ */
+export function opsRoutes(deps: { ping: () => Promise<void>; metrics: Metrics; metricsAccess: MetricsAccess; logger: Logger }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -17,7 +21,7 @@ export function opsRoutes(deps: { ping: () => Promise<void>; metrics: Metrics; l
       res.status(503).json({ status: 'unavailable', reason: 'the store does not answer' });
     }
   });
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', guardMetrics(deps.metricsAccess), async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return router;

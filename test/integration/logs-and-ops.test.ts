@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import { simulateTwilioCall } from '../../src/embedded/simulated-twilio-call';
 import { createLogger } from '../../src/observability/logger';
+import { METRICS_FORBIDDEN } from '../../src/http/metrics-access';
 import { ACCOUNT, ADMIN_TOKEN, callParams, META_CALLER, OUR_NUMBER, PUBLIC_URL, startHarness, type Harness } from '../helpers/harness';
+import { serveOnOtherAddress } from '../helpers/other-address';
 
 describe('what the logs never hold', () => {
   let h: Harness;
@@ -138,5 +140,72 @@ describe('/metrics', () => {
     expect(text).toMatch(/^wa_onboard_codes_captured_total\{source="dtmf"\} 1$/m);
     expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="email",outcome="sent"\} 1$/m);
     expect(text).toMatch(/^wa_onboard_deliveries_total\{channel="sms",outcome="sent"\} 1$/m);
+  });
+});
+
+describe('who may read /metrics', () => {
+  const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
+  let h: Harness;
+  let other: Awaited<ReturnType<typeof serveOnOtherAddress>> | undefined;
+  afterEach(async () => {
+    await other?.close();
+    other = undefined;
+    await h.close();
+  });
+
+  /** The service as another machine reaches it: from an address that is not loopback. */
+  const fromElsewhere = async () => {
+    other = await serveOnOtherAddress(h.service.listener);
+    return other.url;
+  };
+  const scrape = (base: string, headers: Record<string, string> = {}) => fetch(`${base}/metrics`, { headers });
+
+  it('answers only loopback in production without METRICS_TOKEN, whatever X-Forwarded-For says, and says what to set', async () => {
+    h = await startHarness();
+    expect((await scrape(h.url)).status).toBe(200);
+    const refused = await scrape(await fromElsewhere(), { 'x-forwarded-for': '127.0.0.1', forwarded: 'for=127.0.0.1' });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: 'forbidden', message: METRICS_FORBIDDEN });
+    expect(METRICS_FORBIDDEN).toMatch(/METRICS_TOKEN.*METRICS_PUBLIC=on/);
+  });
+
+  it('answers anyone with METRICS_PUBLIC=on', async () => {
+    h = await startHarness({ env: { METRICS_PUBLIC: 'on' } });
+    const res = await scrape(await fromElsewhere());
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('wa_onboard_calls_answered_total');
+  });
+
+  it('answers a local-mode service from anywhere it listens: local mode is for one machine', async () => {
+    h = await startHarness({ env: { NODE_ENV: 'development' } });
+    expect((await scrape(await fromElsewhere())).status).toBe(200);
+  });
+
+  it('needs Authorization: Bearer <METRICS_TOKEN> when it is set, from loopback too', async () => {
+    h = await startHarness({ env: { METRICS_TOKEN } });
+    const wrong: Array<Record<string, string>> = [{}, { authorization: `Bearer ${METRICS_TOKEN}x` }, { authorization: `Bearer ${ADMIN_TOKEN}` }, { authorization: METRICS_TOKEN }];
+    for (const headers of wrong) {
+      const refused = await scrape(h.url, headers);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect(await refused.json()).toEqual({ error: 'unauthorized', message: 'send Authorization: Bearer <METRICS_TOKEN>' });
+    }
+    const res = await scrape(h.url, { authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  });
+
+  it('answers another machine that sends METRICS_TOKEN', async () => {
+    h = await startHarness({ env: { METRICS_TOKEN } });
+    const elsewhere = await fromElsewhere();
+    expect((await scrape(elsewhere)).status).toBe(401);
+    expect((await scrape(elsewhere, { authorization: `Bearer ${METRICS_TOKEN}` })).status).toBe(200);
+  });
+
+  it('keeps /healthz and /readyz open to anyone, for load balancers', async () => {
+    h = await startHarness({ env: { METRICS_TOKEN } });
+    const elsewhere = await fromElsewhere();
+    expect((await fetch(`${elsewhere}/healthz`)).status).toBe(200);
+    expect((await fetch(`${elsewhere}/readyz`)).status).toBe(200);
   });
 });

@@ -69,6 +69,7 @@ describe('loadConfig in production', () => {
       dataDir: path.resolve('/var/lib/wa-onboard'),
       database: { kind: 'sqlite', migrate: true },
       adminToken: ADMIN_TOKEN,
+      metrics: { token: null, public: false },
       twilio: {
         accountSid: SID,
         authToken: AUTH_TOKEN,
@@ -216,6 +217,9 @@ describe('loadConfig with malformed values', () => {
     ['CODE_LENGTH', '3'],
     ['CODE_LENGTH', '11'],
     ['LOG_LEVEL', 'verbose'],
+    ['METRICS_TOKEN', 'too-short'],
+    ['METRICS_TOKEN', 'has a space in it 0123'],
+    ['METRICS_PUBLIC', 'yes'],
   ];
 
   it.each(rows)('reports %s=%j by name', (variable, value) => {
