@@ -17,22 +17,30 @@ export interface RequestDeadlines {
 
 export const REQUEST_DEADLINES: RequestDeadlines = { headersMs: 10_000, requestMs: 30_000, checkEveryMs: 1_000 };
 
-const REQUEST_TIMEOUT =
-  'HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\nContent-Length: 22\r\nConnection: close\r\n\r\nrequest took too long\n';
+/** Node's own answers to a request it could not take (lib/_http_server.js), kept as they are. */
+const ANSWERS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+};
 const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 
+/** The response in flight on a socket, as Node's HTTP server tracks it. */
+type ServerSocket = Socket & { _httpMessage?: { headersSent?: boolean } | null };
+
 /**
- * The server's `clientError` listener: what Node does by itself (a 408 for a request past its
- * deadline, a 400 for one it cannot parse, then the connection is closed), and a count of the
- * requests cut for being slow, so an operator can see someone trickling bytes at the service.
+ * The server's `clientError` listener. A listener replaces Node's own handling, so this does what
+ * Node does (a 408 for a request past its deadline, a 431 for headers too large, a 400 for a
+ * request it cannot parse, then the connection is closed), and counts the requests cut for being
+ * slow, so an operator can see someone trickling bytes at the service.
  */
 export function answerClientError(onSlowRequest: () => void): (error: Error & { code?: string }, socket: Socket) => void {
   return (error, socket) => {
-    const slow = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    if (slow) onSlowRequest();
-    // Only a client that has had no answer yet can be given one: otherwise it would arrive in the
-    // middle of (or after) another response.
-    if (socket.writable && socket.bytesWritten === 0) socket.write(slow ? REQUEST_TIMEOUT : BAD_REQUEST);
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') onSlowRequest();
+    // As Node: an answer only where no response has begun on this connection, or it would land in
+    // the middle of one.
+    const inFlight = (socket as ServerSocket)._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) socket.write(ANSWERS[error.code ?? ''] ?? BAD_REQUEST);
     socket.destroy(error);
   };
 }
