@@ -17,6 +17,7 @@ import { voiceRoutes } from './voice/routes';
 import type { CallPlan } from './voice/twiml';
 import type { NodeHandler } from './whatsapp/intake';
 import { WEBHOOK_PATH, whatsappRoutes } from './whatsapp/routes';
+import type { RedeliveryDeps } from './whatsapp/redelivery';
 
 /** Everything the HTTP app needs, handed in: it never reads the environment and never listens. */
 export interface AppDeps {
@@ -44,6 +45,8 @@ export interface AppDeps {
   whatsapp: {
     verifyToken: string;
     /** Verifies, stores and acknowledges an event POST (see whatsapp/intake.ts). */
+  /** Dead letters, replay and backfill, behind `/api`. */
+  redelivery: RedeliveryDeps;
     intake: NodeHandler;
   };
   /** Where events are forwarded, for the admin's view of each backlog. */

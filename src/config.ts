@@ -57,6 +57,11 @@ export interface Config {
   inboxRetentionDays: number;
   /** Meta's Graph API, for the `wa-onboard meta` and `doctor` commands; the service never calls it. */
   meta: MetaSettings;
+    /**
+     * How long a failing forward is retried, from when it was queued (or replayed), before it is
+     * given up as expired and kept as a dead letter for the rest of the retention period.
+     */
+    giveUpHours: number;
   /** The settings local mode generated because they were not set; empty in production. */
   generatedSecrets: Array<keyof LocalSecrets>;
 }
@@ -210,6 +215,14 @@ const schema = z.object({
   META_ACCESS_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{20,}$/, "must be a system user's access token, without spaces")),
   META_APP_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric app id (App settings > Basic)')),
   META_WABA_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric WhatsApp Business Account id')),
+  FORWARD_GIVE_UP_HOURS: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number of hours, at least 1' }).int().min(1, 'must be at least 1').default(72),
+  ),
+  CODE_RETENTION_DAYS: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number of days from 1 to 3650' }).int().min(1).max(3650).default(30),
+  ),
   META_PHONE_NUMBER_ID: optional(z.string().regex(GRAPH_ID, "must be the numeric phone number id (not the number itself)")),
   META_GRAPH_URL: z.preprocess(blankIsUnset, z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com')),
   META_GRAPH_VERSION: z.preprocess(
@@ -286,6 +299,7 @@ function productionProblems(env: Env): string[] {
   const isSet = (key: string) => (env[key] ?? '').trim() !== '';
   // A list of only commas and spaces names no one.
   const hasEntries = (key: string) => (env[key] ?? '').split(',').some((entry) => entry.trim() !== '');
+  if (result.success) problems.push(...giveUpProblems(result.data));
   const required: Array<[string, string]> = [
     ['PUBLIC_URL', 'the https URL Twilio calls, such as https://onboard.example.com'],
     ['ADMIN_TOKEN', `a random token for the operator page and /api/*: ${TOKEN_RECIPE}`],
@@ -366,6 +380,17 @@ function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets)
   const missing = LOCAL_SECRET_KEYS.filter((key) => !e[key]);
   const generated = missing.length > 0 ? localSecrets(path.resolve(e.DATA_DIR)) : undefined;
   const filled: Parsed = { ...e };
+/** A forward given up is kept as a dead letter until its event is pruned: it must give up first. */
+function giveUpProblems(e: Pick<Parsed, 'FORWARD_GIVE_UP_HOURS' | 'INBOX_RETENTION_DAYS'>): string[] {
+  const retentionHours = e.INBOX_RETENTION_DAYS * 24;
+  return e.FORWARD_GIVE_UP_HOURS < retentionHours
+    ? []
+    : [
+        `FORWARD_GIVE_UP_HOURS: must be less than INBOX_RETENTION_DAYS × 24 (${retentionHours} hours): ` +
+          'a forward given up is kept as a dead letter, to replay, until its event is pruned',
+      ];
+}
+
   for (const key of missing) {
     filled[key] = generated?.[key];
     notices.push(`${key} is not set: using a generated local value`);
@@ -428,7 +453,7 @@ function build(
       appSecrets: [required(e.WHATSAPP_APP_SECRET), ...(e.WHATSAPP_APP_SECRET_PREVIOUS ? [e.WHATSAPP_APP_SECRET_PREVIOUS] : [])],
       verifySignatures: e.WHATSAPP_SIGNATURE_CHECK === 'on',
     },
-    forward: { urls: e.FORWARD_URL, secret: e.FORWARD_SECRET ?? null },
+    forward: { urls: e.FORWARD_URL, secret: e.FORWARD_SECRET ?? null, giveUpHours: e.FORWARD_GIVE_UP_HOURS },
     inboxRetentionDays: e.INBOX_RETENTION_DAYS,
     meta: {
       accessToken: e.META_ACCESS_TOKEN ?? null,

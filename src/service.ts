@@ -152,6 +152,7 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     missedCallDeadlineMs: options.missedCallDeadlineMs ?? 15 * 60_000,
     whatsapp: { verifyToken: config.whatsapp.verifyToken, intake: whatsapp.intake },
     forwardTargets: whatsapp.forwarder.targets,
+    redelivery: whatsapp.redelivery,
     page,
   });
   // Meta's POSTs go straight to the intake; everything else through Express (see front-door.ts).

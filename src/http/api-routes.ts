@@ -2,7 +2,9 @@ import { Router, type Request } from 'express';
 import type { OperatorPage } from '../page/operator-page';
 import type { CallStore } from '../store/call-store';
 import type { WebhookStore } from '../store/webhook-store';
+import type { RedeliveryDeps } from '../whatsapp/redelivery';
 import { requireAdmin } from './admin-auth';
+import { deadLetterRoutes } from './dead-letter-routes';
 import { readWebhookOverview } from '../whatsapp/overview';
 import { targetName } from '../whatsapp/target-name';
 import { BadRequestError } from './errors';
@@ -13,6 +15,10 @@ export interface ApiDeps {
   /** The forwarding targets, for the backlog of each. */
   forwardTargets: string[];
   adminToken: string;
+  /** Dead letters, replay and backfill (`/api/dead-letters`, `/api/forwards/backfill`). */
+  redelivery: RedeliveryDeps;
+  /** The service's public URL: a POST from a page of another origin is refused. */
+  plan: { publicUrl: string };
   /** The operator page: its session cookie is accepted here, and its event stream lives here. */
   page: Pick<OperatorPage, 'isSignedIn' | 'wrongToken' | 'live'>;
 }
@@ -37,6 +43,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json({ ...overview, forwarding: overview.forwarding.map((t) => ({ ...t, target: targetName(t.target) })) });
   });
   router.get('/live', deps.page.live);
+  router.use(deadLetterRoutes({ redelivery: deps.redelivery, publicUrl: deps.plan.publicUrl }));
   router.get('/events', async (req, res) => {
     res.json({ events: await deps.webhooks.latestEvents(limitOf(req)) });
   });

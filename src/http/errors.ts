@@ -37,3 +37,10 @@ export class TooManyRequestsError extends HttpError {
     super(429, 'too_many_requests', message);
   }
 }
+
+/** A body in a form we do not read (a POST to /api/* must be JSON). */
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}

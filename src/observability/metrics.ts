@@ -1,11 +1,15 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Channel, CodeSource } from '../store/call-store';
 import { targetName } from '../whatsapp/target-name';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
 /** What became of a webhook POST: stored, refused (signature), too large, or not stored (store error). */
 export type IntakeOutcome = 'stored' | 'refused' | 'too_large' | 'error';
-export type ForwardOutcome = 'sent' | 'retry' | 'rejected';
+export type ForwardOutcome = 'sent' | 'retry' | 'rejected' | 'expired';
+/** How dead letters and missed events are sent again: a replay of dead letters, or a backfill to a target. */
+export type Requeue = 'replay' | 'backfill';
+/** The dead letters of each target and status, as the store keeps their counts. */
+export type DeadLetterCounts = () => Promise<Array<{ target: string; status: string; count: number }>>;
 
 /** The counters `/metrics` exposes; one registry per app, so tests never share state. */
 export interface Metrics {
@@ -18,6 +22,10 @@ export interface Metrics {
   eventsDispatched(counts: { created: number; duplicates: number; invalidPosts: number }): void;
   /** `target` as recorded: it is labelled by targetName, as every metric naming a target must be. */
   forwardAttempted(target: string, outcome: ForwardOutcome): void;
+  /** `count` forwards to `target` (as recorded) queued again by a replay, or queued by a backfill. */
+  forwardsRequeued(target: string, how: Requeue, count: number): void;
+  /** Where the dead-letter gauge reads its counts at each scrape. */
+  countDeadLettersWith(read: DeadLetterCounts): void;
   /** A client took longer than its deadline to send a request, and was cut off. */
   slowRequestCut(): void;
 }
@@ -56,9 +64,39 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
   });
   const forwards = new Counter({
     name: 'wa_onboard_forwards_total',
-    help: 'Attempts to forward an event, by target (its origin and a short id, never its path) and outcome (sent, retry, rejected).',
+    help: 'Attempts to forward an event, by target (its origin and a short id, never its path) and outcome (sent, retry, rejected, expired).',
     labelNames: ['target', 'outcome'],
     registers: [registry],
+  });
+  const requeued = {
+    replay: new Counter({
+      name: 'wa_onboard_forwards_replayed_total',
+      help: 'Dead letters queued again by a replay, by target.',
+      labelNames: ['target'],
+      registers: [registry],
+    }),
+    backfill: new Counter({
+      name: 'wa_onboard_forwards_backfilled_total',
+      help: 'Events queued to a target by a backfill (dead letters among them queued again), by target.',
+      labelNames: ['target'],
+      registers: [registry],
+    }),
+  };
+  let readDeadLetters: DeadLetterCounts | undefined;
+  new Gauge({
+    name: 'wa_onboard_dead_letters',
+    help: 'Forwards given up and kept as dead letters (until their event is pruned), by target and status (rejected, expired).',
+    labelNames: ['target', 'status'],
+    registers: [registry],
+    // Read at each scrape from counts the store keeps as forwards change: a few rows, never a scan.
+    // A store that does not answer leaves the last values.
+    async collect() {
+      if (!readDeadLetters) return;
+      const counts = await readDeadLetters().catch(() => null);
+      if (!counts) return;
+      this.reset();
+      for (const c of counts) this.inc({ target: targetName(c.target), status: c.status }, c.count);
+    },
   });
   const slowRequests = new Counter({
     name: 'wa_onboard_http_slow_requests_total',
@@ -75,6 +113,12 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
       if (invalidPosts > 0) events.inc({ outcome: 'invalid' }, invalidPosts);
     },
     forwardAttempted: (target, outcome) => forwards.inc({ target: targetName(target), outcome }),
+    forwardsRequeued: (target, how, count) => {
+      if (count > 0) requeued[how].inc({ target: targetName(target) }, count);
+    },
+    countDeadLettersWith: (read) => {
+      readDeadLetters = read;
+    },
     callAnswered: () => calls.inc(),
     codeCaptured: (source) => codes.inc({ source }),
     deliveryAttempted: (channel, outcome) => deliveries.inc({ channel, outcome }),

@@ -74,11 +74,13 @@ export const WEBHOOK_WRITES_SHOWN: Record<keyof WebhookStore, boolean> = {
   dispatchInbox: true,
   markForwardSent: true,
   markForwardRetry: true,
-  markForwardRejected: true,
+  markForwardGivenUp: true,
   recordVerification: true,
   prune: true,
   claimForwardHeads: false,
   claimNextInLane: false,
+  replayDeadLetters: true,
+  backfillForwards: true,
   renewForwardClaims: false,
   releaseForwardClaim: false,
   pendingTargets: false,
@@ -87,6 +89,8 @@ export const WEBHOOK_WRITES_SHOWN: Record<keyof WebhookStore, boolean> = {
   latestEvents: false,
 };
 
+  listDeadLetters: false,
+  deadLetterCounts: false,
 /** The names of the methods marked true. */
 export function shownWrites<S>(methods: Record<keyof S, boolean>): Array<keyof S> {
   return (Object.keys(methods) as Array<keyof S>).filter((name) => methods[name]);

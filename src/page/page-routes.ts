@@ -94,7 +94,7 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
  * as Twilio sees it (PUBLIC_URL) or as the browser reached it (Host). A client that sends neither
  * (curl) is not a browser acting for someone else.
  */
-export function refuseCrossSite(publicUrl: string): RequestHandler {
+export function refuseCrossSite(publicUrl: string, refusal = 'sign in from the page itself'): RequestHandler {
   const publicOrigin = new URL(publicUrl).origin;
   return (req, _res, next) => {
     const site = req.header('sec-fetch-site');
@@ -102,7 +102,7 @@ export function refuseCrossSite(publicUrl: string): RequestHandler {
     const foreignOrigin =
       origin !== undefined && origin !== publicOrigin && origin.replace(/^https?:\/\//, '') !== req.header('host');
     if (site === 'cross-site' || site === 'same-site' || (site === undefined && foreignOrigin)) {
-      next(new ForbiddenError('sign in from the page itself'));
+      next(new ForbiddenError(refusal));
     } else next();
   };
 }

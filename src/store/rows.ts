@@ -1,5 +1,5 @@
 import type { CallView, Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus, DeliveryView } from './call-store';
-import type { ForwardJob } from './webhook-store';
+import type { DeadLetter, DeadLetterStatus, ForwardJob } from './webhook-store';
 
 /**
  * Rows of the call tables as both adapters return them, and their mapping to the store's types.
@@ -135,6 +135,8 @@ export interface ForwardRow {
   lane: string;
   attempts: number;
   created_at: Time;
+  /** When it was last queued: `COALESCE(requeued_at, created_at)`. */
+  queued_at: Time;
   key: string;
   event: string;
 }
@@ -148,5 +150,36 @@ export function toForwardJob(row: ForwardRow): ForwardJob {
     eventId: row.key,
     body: row.event,
     createdAt: new Date(row.created_at),
+    queuedAt: new Date(row.queued_at),
+  };
+}
+
+/** A dead letter with its event's key and arrival, as both adapters select it. */
+export interface DeadLetterRow {
+  id: number;
+  target: string;
+  lane: string;
+  status: DeadLetterStatus;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  given_up_at: Time;
+  key: string;
+  received_at: Time;
+}
+
+export function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  const givenUpAt = new Date(row.given_up_at);
+  return {
+    position: { givenUpAt, id: row.id },
+    eventId: row.key,
+    target: row.target,
+    lane: row.lane,
+    status: row.status,
+    attempts: row.attempts,
+    httpStatus: row.last_status,
+    error: row.last_error,
+    givenUpAt,
+    receivedAt: new Date(row.received_at),
   };
 }

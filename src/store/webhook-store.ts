@@ -106,6 +106,87 @@ export interface ForwardJob {
   eventId: string;
   body: string;
   createdAt: Date;
+  /** When it was last queued: created, or queued again by a replay or a backfill. Its give-up age counts from here. */
+  queuedAt: Date;
+}
+
+/** Why a forward was given up for good: its target refused it, or it was still failing past the give-up age. */
+export type DeadLetterStatus = 'rejected' | 'expired';
+export const DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['rejected', 'expired'];
+
+/** How a forward was given up, as its dead letter keeps it. */
+export interface GivenUp {
+  status: DeadLetterStatus;
+  /** What the last attempt got. */
+  error: string;
+  /** The target's HTTP status on the last attempt; null when none came (unreachable, timed out, the in-process handler). */
+  httpStatus: number | null;
+  at: Date;
+}
+
+/** A place in the list of dead letters, newest first: by when each was given up, then by forward id. */
+export interface DeadLetterPosition {
+  givenUpAt: Date;
+  id: number;
+}
+
+/** A forward given up for good (rejected or expired), kept until its event is pruned. */
+export interface DeadLetter {
+  position: DeadLetterPosition;
+  /** The event's id, which is its Idempotency-Key. */
+  eventId: string;
+  target: string;
+  lane: string;
+  status: DeadLetterStatus;
+  /** Attempts since it was last queued. */
+  attempts: number;
+  httpStatus: number | null;
+  error: string | null;
+  givenUpAt: Date;
+  /** When its event was received. */
+  receivedAt: Date;
+}
+
+export interface DeadLetterQuery {
+  target?: string;
+  status?: DeadLetterStatus;
+  /** Only the dead letters after this place in the list (older ones). */
+  before?: DeadLetterPosition;
+  limit: number;
+}
+
+/** Which dead letters of one target a replay queues again. */
+export interface ReplayFilter {
+  target: string;
+  status?: DeadLetterStatus;
+  /** Only these events (by id); absent: every dead letter of the target. */
+  eventIds?: string[];
+}
+
+/** Where a backfill goes on from: the last event it looked at, in the order events were received. */
+export interface BackfillPosition {
+  receivedAt: Date;
+  id: number;
+}
+
+/** One batch of a backfill to one target. */
+export interface BackfillBatch {
+  target: string;
+  /** Events received at or after this time. */
+  since: Date;
+  /** Where the last batch stopped; null for the first. */
+  after: BackfillPosition | null;
+  limit: number;
+  /** When the forwards are queued (and due). */
+  at: Date;
+}
+
+/** What one batch of a replay or a backfill did. */
+export interface RequeueResult {
+  /** Forwards queued (new ones, and dead letters queued again). */
+  queued: number;
+  /** Where the next batch goes on from; null when there is nothing left. */
+  next: number | null;
 }
 
 /** A target's queue as stored: the domain names and counts it (`buildOverview`). */
@@ -151,6 +232,8 @@ export interface PruneCounts {
  *   through a claim on its head, the only forward of the lane that may be sent. A lane's next
  *   forward becomes its head only once the one before is finished, so each lane goes out in order.
  * - Pruning: one instance at a time; the others skip.
+ * - Replay and backfill: from any instance, several at once: a dead letter is queued again by a
+ *   conditional write (only while it is one), and an event has one forward per target by constraint.
  */
 export interface WebhookStore {
   /** Stores authentic POSTs in one transaction; durable (synced) when it resolves. */
@@ -180,8 +263,11 @@ export interface WebhookStore {
   markForwardSent(id: number, at: Date, counter: string): Promise<void>;
   /** A failed attempt: tried again at `nextAttemptAt`, the lane waits. May skip the sync. */
   markForwardRetry(id: number, error: string, nextAttemptAt: Date): Promise<void>;
-  /** The target refused the event for good: recorded, counted once, and the lane moves on. May skip the sync. */
-  markForwardRejected(id: number, error: string, counter: string): Promise<void>;
+  /**
+   * The forward is given up for good (refused by the target, or still failing past the give-up
+   * age): kept as a dead letter, `counter` counted once, and the lane moves on. May skip the sync.
+   */
+  markForwardGivenUp(id: number, givenUp: GivenUp, counter: string): Promise<void>;
   /** Every target that has forwards pending, configured or not. */
   pendingTargets(): Promise<string[]>;
   /** When a lane head of `targets` can next be claimed (due, and no live claim on it), if any. */
@@ -197,11 +283,37 @@ export interface WebhookStore {
   latestEvents(limit: number): Promise<WhatsAppEvent[]>;
   /**
    * Deletes a bounded batch of what was received before `before`: dispatched POSTs, events (and with
-   * them their dedupe keys and forwards), message statuses. Forwards still pending for those events
+   * them their dedupe keys and forwards, dead letters included), message statuses. Forwards still pending for those events
    * are counted first, per target, under the name `expiredCounter(target)` gives. While another
    * instance prunes, it deletes nothing and says `done`.
    */
   prune(before: Date, expiredCounter: (target: string) => string): Promise<PruneCounts>;
+
+  /**
+   * Dead letters (forwards given up, rejected or expired), newest first: by when each was given up,
+   * then by forward id, each a seek on a partial index.
+   */
+  listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  /**
+   * How many dead letters each target has, by status: kept as forwards change (given up, queued
+   * again, pruned), so reading them is a few rows whatever the dead letters number.
+   */
+  deadLetterCounts(): Promise<Array<{ target: string; status: DeadLetterStatus; count: number }>>;
+  /**
+   * Queues again, pending and due at `at`, the next `limit` dead letters of `filter` whose forward id
+   * is above `after`, in id order, in one transaction. Each keeps its id, so it takes its old place in
+   * its lane, and the same stored event. Its attempts start again from 0, and its give-up age from `at`.
+   * A dead letter queued again and given up again has the same id: a replay going on by `next` never
+   * takes it twice.
+   */
+  replayDeadLetters(filter: ReplayFilter, after: number, limit: number, at: Date): Promise<RequeueResult>;
+  /**
+   * One batch of a backfill, in one transaction: of the next `limit` stored events received at or
+   * after `since` (in the order they were received, after `after`), each that `target` has neither
+   * had nor is owed gets a forward, due at `at` (its lane given by `laneOf`, from the event as
+   * stored); a dead letter of it is queued again. One forward per event and target, by constraint.
+   */
+  backfillForwards(batch: BackfillBatch, laneOf: (event: string) => string): Promise<{ queued: number; next: BackfillPosition | null }>;
 }
 
 /** The forwarding queue's part of the port: both adapters implement it in a file of its own. */
@@ -213,7 +325,10 @@ export type ForwardQueue = Pick<
   | 'releaseForwardClaim'
   | 'markForwardSent'
   | 'markForwardRetry'
-  | 'markForwardRejected'
+  | 'markForwardGivenUp'
   | 'pendingTargets'
   | 'nextForwardDueAt'
 >;
+
+/** Dead letters, replay and backfill: both adapters implement them in a file of their own. */
+export type DeadLetterStore = Pick<WebhookStore, 'listDeadLetters' | 'deadLetterCounts' | 'replayDeadLetters' | 'backfillForwards'>;

@@ -20,6 +20,11 @@ export interface ForwarderDeps {
   metrics: Metrics;
   /** Delay before the next attempt after `attempt` failed ones. */
   backoffMs: (attempt: number) => number;
+  /**
+   * How long a forward is retried, from when it was queued (or queued again by a replay), before a
+   * failed attempt gives it up as expired: it is then kept as a dead letter (FORWARD_GIVE_UP_HOURS).
+   */
+  giveUpMs: number;
   pollMs: number;
   /** This instance, named on the lanes it claims. */
   worker: string;
@@ -33,7 +38,7 @@ export interface ForwarderDeps {
  * Sends every stored event to every sink, at least once, in arrival order per lane (a phone
  * number): each lane of each sink has one event in flight at a time, across all instances (the
  * lane's head is claimed), and a failed event holds its lane until it goes through (retried with
- * backoff, across restarts) or is refused for good. Lanes and sinks never wait on one another.
+ * backoff, across restarts) or is given up: refused for good, or still failing past the give-up age. Lanes and sinks never wait on one another.
  */
 export class Forwarder {
   private readonly loop: BackgroundLoop;
@@ -165,13 +170,22 @@ export class Forwarder {
   private async failed(job: ForwardJob, failure: ForwardError): Promise<boolean> {
     const { webhooks, clock, logger, metrics } = this.deps;
     const target = job.target;
-    if (failure.permanent) {
-      await recordOutcome(() => webhooks.markForwardRejected(job.id, failure.message, forwardOutcome('rejected', target)), this.deps.recordPatienceMs);
-      metrics.forwardAttempted(target, 'rejected');
-      logger.error({ target: targetName(target), event: job.eventId, reason: failure.message }, 'the target refused an event for good');
+    const now = clock.now();
+    const expired = now.getTime() - job.queuedAt.getTime() >= this.deps.giveUpMs;
+    if (failure.permanent || expired) {
+      const status = failure.permanent ? 'rejected' : 'expired';
+      const givenUp = { status, error: failure.message, httpStatus: failure.httpStatus, at: now } as const;
+      await recordOutcome(() => webhooks.markForwardGivenUp(job.id, givenUp, forwardOutcome(status, target)), this.deps.recordPatienceMs);
+      metrics.forwardAttempted(target, status);
+      logger.error(
+        { target: targetName(target), event: job.eventId, reason: failure.message },
+        failure.permanent
+          ? 'the target refused an event for good; it is kept as a dead letter (GET /api/dead-letters)'
+          : 'gave up forwarding an event after FORWARD_GIVE_UP_HOURS of failures; it is kept as a dead letter (GET /api/dead-letters)',
+      );
       return true;
     }
-    const next = new Date(clock.now().getTime() + this.deps.backoffMs(job.attempts + 1));
+    const next = new Date(now.getTime() + this.deps.backoffMs(job.attempts + 1));
     await recordOutcome(() => webhooks.markForwardRetry(job.id, failure.message, next), this.deps.recordPatienceMs);
     metrics.forwardAttempted(target, 'retry');
     logger.warn(

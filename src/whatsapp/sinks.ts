@@ -14,11 +14,14 @@ export interface Sink {
   deliver(job: ForwardJob, signal: AbortSignal): Promise<void>;
 }
 
-/** A failed forward; `permanent` when the target refused this event for good. */
+/**
+ * A failed forward; `permanent` when the target refused this event for good, `httpStatus` the
+ * target's answer when one came (kept on a dead letter).
+ */
 export class ForwardError extends Error {
   constructor(
     message: string,
-    readonly options: { permanent: boolean },
+    readonly options: { permanent: boolean; httpStatus?: number },
   ) {
     super(message);
     this.name = 'ForwardError';
@@ -26,6 +29,10 @@ export class ForwardError extends Error {
 
   get permanent(): boolean {
     return this.options.permanent;
+  }
+
+  get httpStatus(): number | null {
+    return this.options.httpStatus ?? null;
   }
 }
 
@@ -70,7 +77,7 @@ export function urlSink(url: string, secret: string, options: { timeoutMs: numbe
       await response.arrayBuffer().catch(() => undefined); // free the connection for the next event
       if (response.ok) return;
       const permanent = response.status >= 400 && response.status < 500 && !RETRIED_CLIENT_ERRORS.has(response.status);
-      throw new ForwardError(`the target answered HTTP ${response.status}`, { permanent });
+      throw new ForwardError(`the target answered HTTP ${response.status}`, { permanent, httpStatus: response.status });
     },
   };
 }

@@ -11,6 +11,7 @@ import type { WhatsAppEvent } from './event';
 import { Forwarder } from './forwarder';
 import { webhookIntake, type NodeHandler } from './intake';
 import { InboxPruner } from './pruner';
+import type { RedeliveryDeps } from './redelivery';
 import { handlerSink, urlSink, type Sink } from './sinks';
 
 export interface WebhookOptions {
@@ -31,6 +32,8 @@ export interface WebhookRuntime {
   dispatcher: WebhookDispatcher;
   forwarder: Forwarder;
   pruner: InboxPruner;
+  /** What replaying dead letters and backfilling a target work with (see replay.ts, backfill.ts). */
+  redelivery: RedeliveryDeps;
   start(): void;
   /** Dispatch finishes its batch, forwards in flight are cut short (they stay owed). */
   stop(): Promise<void>;
@@ -64,6 +67,7 @@ export function createWebhookRuntime(
     logger,
     metrics,
     backoffMs: options.forwardBackoffMs ?? ((attempt) => defaultBackoff.delayMs(attempt)),
+    giveUpMs: config.forward.giveUpHours * 60 * 60_000,
     pollMs,
     worker: deps.instance,
     leaseMs: deps.leaseMs,
@@ -78,6 +82,16 @@ export function createWebhookRuntime(
     pollMs,
   });
   const pruner = new InboxPruner({ webhooks, clock, logger, retentionDays: config.inboxRetentionDays });
+  const redelivery: RedeliveryDeps = {
+    webhooks,
+    targets: forwarder.targets,
+    clock,
+    logger,
+    metrics,
+    retentionDays: config.inboxRetentionDays,
+    onQueued: () => signals.publish('forwards'),
+  };
+  metrics.countDeadLettersWith(() => webhooks.deadLetterCounts());
   // Many POSTs arriving together share one transaction and one sync to disk. One batch at a time:
   // the POSTs that arrive while it syncs make the next one, and bigger batches cost less per POST
   // than more of them in flight (measured in bench/README.md, on both stores).
@@ -97,6 +111,7 @@ export function createWebhookRuntime(
     dispatcher,
     forwarder,
     pruner,
+    redelivery,
     start() {
       dispatcher.start();
       forwarder.start();

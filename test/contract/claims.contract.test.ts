@@ -151,7 +151,7 @@ describeEachBackend('claims on forwards', (database) => {
     const second = await nextInLane('w1', T0);
     expect(second?.eventId).toBe(events[1]?.id);
 
-    await webhooks.markForwardRejected(second?.id ?? 0, 'HTTP 422', forwardOutcome('rejected', HOOK_A));
+    await webhooks.markForwardGivenUp(second?.id ?? 0, { status: 'rejected', error: 'HTTP 422', httpStatus: 422, at: T0 }, forwardOutcome('rejected', HOOK_A));
     expect((await nextInLane('w1', T0))?.eventId).toBe(events[2]?.id);
   });
 

@@ -34,7 +34,7 @@ describeEachBackend('webhook forwards', (database) => {
   const nextInLane = (target: string, lane: string, now: Date) => webhooks.claimNextInLane(target, lane, claimAt(now));
   const markSent = (job: ForwardJob | null, sentAt: Date) => webhooks.markForwardSent(job?.id ?? 0, sentAt, forwardOutcome('sent', job?.target ?? ''));
   const markRejected = (job: ForwardJob | null, error: string) =>
-    webhooks.markForwardRejected(job?.id ?? 0, error, forwardOutcome('rejected', job?.target ?? ''));
+    webhooks.markForwardGivenUp(job?.id ?? 0, { status: 'rejected', error, httpStatus: null, at: T0 }, forwardOutcome('rejected', job?.target ?? ''));
   const forwarding = async (targets: string[]) => (await readWebhookOverview(webhooks, targets, 10)).forwarding;
 
   describe('forward queues', () => {

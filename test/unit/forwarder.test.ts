@@ -49,6 +49,7 @@ function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: 
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ processMetrics: false }),
     backoffMs: () => 10,
+    giveUpMs: 72 * 60 * 60_000,
     pollMs: 60_000,
     worker: 'test-instance',
     leaseMs: options.leaseMs ?? 30_000,

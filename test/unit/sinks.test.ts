@@ -30,6 +30,7 @@ const JOB: ForwardJob = {
   eventId: EVENT.id,
   body: JSON.stringify(EVENT),
   createdAt: new Date('2025-02-12T00:43:45.000Z'),
+  queuedAt: new Date('2025-02-12T00:43:45.000Z'),
 };
 
 interface Received {

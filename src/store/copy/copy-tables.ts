@@ -74,6 +74,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
     columns: [
       ['id', 'integer'], ['event_id', 'integer'], ['target', 'text'], ['lane', 'text'], ['status', 'text'], ['attempts', 'integer'],
       ['next_attempt_at', 'time'], ['last_error', 'text'], ['sent_at', 'time'], ['created_at', 'time'],
+      ['last_status', 'integer'], ['given_up_at', 'time'], ['requeued_at', 'time'],
     ],
     key: 'id',
     identity: true,

@@ -1,6 +1,7 @@
 import type { Claim } from '../claims';
 import { toForwardJob, type ForwardRow } from '../rows';
-import type { ForwardJob, ForwardQueue } from '../webhook-store';
+import { deadLetterCounter } from '../dead-letter-counter';
+import type { DeadLetterStatus, ForwardJob, ForwardQueue, GivenUp } from '../webhook-store';
 import { bumpCounters } from './counters';
 import type { Database, Query } from './pool';
 
@@ -36,9 +37,9 @@ function claimSql(candidates: string, limit: string): string {
       ORDER BY f.id LIMIT ${limit} FOR UPDATE SKIP LOCKED
     ), claimed AS (
       UPDATE webhook_forwards f SET claimed_by = $3, claimed_until = $4 FROM claimable WHERE f.id = claimable.id
-      RETURNING f.id, f.target, f.lane, f.attempts, f.created_at, f.event_id
+      RETURNING f.id, f.target, f.lane, f.attempts, f.created_at, COALESCE(f.requeued_at, f.created_at) AS queued_at, f.event_id
     )
-    SELECT c.id, c.target, c.lane, c.attempts, c.created_at, e.key, e.event
+    SELECT c.id, c.target, c.lane, c.attempts, c.created_at, c.queued_at, e.key, e.event
     FROM claimed c JOIN webhook_events e ON e.id = c.event_id ORDER BY c.id`;
 }
 
@@ -79,7 +80,10 @@ export class PostgresForwards implements ForwardQueue {
   }
 
   async markForwardSent(id: number, at: Date, counter: string): Promise<void> {
-    await this.finish(id, { status: 'sent', sentAt: at, error: null }, counter);
+    await this.unsynced(async (query) => {
+      const target = await endForward(query, id, { status: 'sent', sentAt: at, error: null, httpStatus: null, givenUpAt: null });
+      if (target !== null) await bumpCounters(query, [{ name: counter, by: 1 }]);
+    });
   }
 
   async markForwardRetry(id: number, error: string, nextAttemptAt: Date): Promise<void> {
@@ -92,8 +96,16 @@ export class PostgresForwards implements ForwardQueue {
     );
   }
 
-  async markForwardRejected(id: number, error: string, counter: string): Promise<void> {
-    await this.finish(id, { status: 'rejected', sentAt: null, error }, counter);
+  async markForwardGivenUp(id: number, givenUp: GivenUp, counter: string): Promise<void> {
+    const { status, error, httpStatus, at } = givenUp;
+    await this.unsynced(async (query) => {
+      const target = await endForward(query, id, { status, sentAt: null, error, httpStatus, givenUpAt: at });
+      if (target === null) return;
+      await bumpCounters(query, [
+        { name: counter, by: 1 },
+        { name: deadLetterCounter(status, target), by: 1 },
+      ]);
+    });
   }
 
   async pendingTargets(): Promise<string[]> {
@@ -109,22 +121,27 @@ export class PostgresForwards implements ForwardQueue {
     return row?.at ?? null;
   }
 
-  /** Ends a pending forward and counts the outcome once (the count outlives pruning). Not synced: at least once. */
-  private async finish(id: number, end: { status: 'sent' | 'rejected'; sentAt: Date | null; error: string | null }, counter: string): Promise<void> {
-    await this.unsynced(async (query) => {
-      const changed = await query(
-        `UPDATE webhook_forwards SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1,
-           claimed_by = NULL, claimed_until = NULL
-         WHERE id = $4 AND status = 'pending' RETURNING id`,
-        [end.status, end.sentAt, end.error, id],
-      );
-      if (changed.length > 0) await bumpCounters(query, [{ name: counter, by: 1 }]);
-    });
-  }
-
   private async unsynced(work: (query: Query) => Promise<unknown>): Promise<void> {
     await this.db.transaction(work, { synchronousCommit: false });
   }
+}
+
+/**
+ * Ends a pending forward; its target when it was pending (the caller counts the outcome, once), null
+ * when it had ended already. Not synced: at least once.
+ */
+async function endForward(
+  query: Query,
+  id: number,
+  end: { status: 'sent' | DeadLetterStatus; sentAt: Date | null; error: string | null; httpStatus: number | null; givenUpAt: Date | null },
+): Promise<string | null> {
+  const [row] = await query<{ target: string }>(
+    `UPDATE webhook_forwards SET status = $1, sent_at = $2, last_error = $3, last_status = $4, given_up_at = $5,
+       attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+     WHERE id = $6 AND status = 'pending' RETURNING target`,
+    [end.status, end.sentAt, end.error, end.httpStatus, end.givenUpAt, id],
+  );
+  return row?.target ?? null;
 }
 
 /** Every target with forwards pending, configured or not: one index seek per target. */

@@ -151,4 +151,29 @@ export const migrations: string[] = [
   -- Whether a pause notice went out in the last hour: a seek.
   CREATE INDEX deliveries_pauses ON deliveries (created_at) WHERE kind = 'paused';
   `,
+  `
+  -- Dead letters, replay and backfill (issue 15). A forward is given up as 'rejected' (its target
+  -- refused it) or 'expired' (still failing FORWARD_GIVE_UP_HOURS after it was queued) and kept, as
+  -- a dead letter, until its event is pruned.
+  ALTER TABLE webhook_forwards DROP CONSTRAINT webhook_forwards_status_check;
+  ALTER TABLE webhook_forwards ADD CONSTRAINT webhook_forwards_status_check CHECK (status IN ('pending', 'sent', 'rejected', 'expired'));
+  ALTER TABLE webhook_forwards
+    ADD COLUMN last_status integer,        -- the target's HTTP status on the last attempt (NULL: none came)
+    ADD COLUMN given_up_at timestamptz,    -- when it was rejected or expired
+    ADD COLUMN requeued_at timestamptz;    -- when a replay or a backfill queued it again (NULL: queued at created_at)
+  -- A rejection's time was not recorded before: the time its forward was queued stands in.
+  UPDATE webhook_forwards SET given_up_at = created_at WHERE status = 'rejected';
+  -- One forward per event and target, by constraint: a backfill or a replay never queues one twice.
+  -- It leads with event_id, so it also serves the cascade from webhook_events.
+  DELETE FROM webhook_forwards a USING webhook_forwards b WHERE a.event_id = b.event_id AND a.target = b.target AND a.id > b.id;
+  ALTER TABLE webhook_forwards ADD CONSTRAINT webhook_forwards_one_per_target UNIQUE (event_id, target);
+  DROP INDEX webhook_forwards_event;
+  -- The dead letters, newest first (all, or one target's), and one target's in id order for a replay.
+  CREATE INDEX webhook_dead_letters ON webhook_forwards (given_up_at, id) WHERE status IN ('rejected', 'expired');
+  CREATE INDEX webhook_dead_letters_by_target ON webhook_forwards (target, given_up_at, id) WHERE status IN ('rejected', 'expired');
+  CREATE INDEX webhook_dead_letters_replay ON webhook_forwards (target, id) WHERE status IN ('rejected', 'expired');
+  -- How many dead letters each target has, by status, kept as they change (src/store/dead-letter-counter.ts).
+  INSERT INTO webhook_counters (name, value)
+    SELECT 'dead_letters:rejected:' || target, COUNT(*) FROM webhook_forwards WHERE status = 'rejected' GROUP BY target;
+  `,
 ];

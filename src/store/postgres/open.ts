@@ -6,6 +6,7 @@ import type { WebhookStore } from '../webhook-store';
 import { PostgresCallStore } from './call-store';
 import { PostgresCallViews } from './call-views';
 import { describeConnectFailure } from './connect-failure';
+import { PostgresDeadLetters } from './dead-letters';
 import { PostgresForwards } from './forwards';
 import { PostgresInbox } from './inbox';
 import { migrate, schemaStatus } from './migrate';
@@ -60,7 +61,7 @@ export async function openPostgresStores(options: PostgresOptions): Promise<Stor
   return {
     backend: 'postgres',
     calls: bound<CallStore>(calls, callViews),
-    webhooks: bound<WebhookStore>(inbox, forwards, views),
+    webhooks: bound<WebhookStore>(inbox, forwards, views, new PostgresDeadLetters(db)),
     sessions: new PostgresSessions(db),
     signals,
     async ping() {

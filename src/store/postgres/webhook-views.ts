@@ -1,5 +1,6 @@
 import type { WhatsAppEvent } from '../../whatsapp/event';
 import type { PruneCounts, TargetQueue, WebhookFacts, WebhookStore } from '../webhook-store';
+import { deadLetterChanges } from '../dead-letter-counter';
 import { allCounters, bumpCounters } from './counters';
 import { pendingTargetsWith } from './forwards';
 import { LOCKS } from './locks';
@@ -32,7 +33,7 @@ export class PostgresWebhookViews implements ViewsPart {
     const queues = all.length === 0 ? [] : await query<{ target: string; backlog: number; oldest: Date | null; last_error: string | null }>(
       `SELECT t.target, q.backlog, q.oldest, e.last_error FROM unnest($1::text[]) WITH ORDINALITY AS t (target, n)
        CROSS JOIN LATERAL (
-         SELECT COUNT(*) AS backlog, MIN(created_at) AS oldest FROM webhook_forwards WHERE target = t.target AND status = 'pending'
+         SELECT COUNT(*) AS backlog, MIN(COALESCE(requeued_at, created_at)) AS oldest FROM webhook_forwards WHERE target = t.target AND status = 'pending'
        ) q
        LEFT JOIN LATERAL (
          SELECT last_error FROM webhook_forwards WHERE target = t.target AND last_error IS NOT NULL AND status != 'sent'
@@ -65,7 +66,12 @@ export class PostgresWebhookViews implements ViewsPart {
           `SELECT target, COUNT(*) AS n FROM webhook_forwards WHERE status = 'pending' AND event_id IN (${doomed}) GROUP BY target`,
           [before],
         );
-        await bumpCounters(query, expired.map((e) => ({ name: expiredCounter(e.target), by: e.n })));
+        // Dead letters go with their events: each target's count of them goes down by as many.
+        const dead = await query<{ target: string; status: string }>(
+          `DELETE FROM webhook_forwards WHERE event_id IN (${doomed}) AND status IN ('rejected', 'expired') RETURNING target, status`,
+          [before],
+        );
+        await bumpCounters(query, [...expired.map((e) => ({ name: expiredCounter(e.target), by: e.n })), ...deadLetterChanges(dead, -1)]);
         const events = (await query(`DELETE FROM webhook_events WHERE id IN (${doomed}) RETURNING 1`, [before])).length;
         // A POST still pending is never deleted: it has not been dispatched yet.
         const inbox = (

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Claim } from '../claims';
 import { toForwardJob, type ForwardRow } from '../rows';
-import type { ForwardJob, ForwardQueue } from '../webhook-store';
+import { deadLetterCounter } from '../dead-letter-counter';
+import type { DeadLetterStatus, ForwardJob, ForwardQueue, GivenUp } from '../webhook-store';
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './counters';
 import { idList } from './id-list';
@@ -92,7 +93,7 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
       .run(claim.worker, claim.until.getTime(), idList(ids));
     const rows = this.db
       .prepare(
-        `SELECT f.id, f.target, f.lane, f.attempts, f.created_at, e.key, e.event
+        `SELECT f.id, f.target, f.lane, f.attempts, f.created_at, COALESCE(f.requeued_at, f.created_at) AS queued_at, e.key, e.event
          FROM webhook_forwards f JOIN webhook_events e ON e.id = f.event_id
          WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id`,
       )
@@ -101,7 +102,9 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
   }
 
   markForwardSent(id: number, at: Date, counter: string): void {
-    this.finish(id, { status: 'sent', sentAt: at.getTime(), error: null }, counter);
+    unsynced(this.db, this.db.transaction(() => {
+      if (this.end(id, { status: 'sent', sentAt: at.getTime(), error: null, httpStatus: null, givenUpAt: null })) this.counters.bump(counter);
+    }));
   }
 
   markForwardRetry(id: number, error: string, nextAttemptAt: Date): void {
@@ -115,8 +118,14 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
     );
   }
 
-  markForwardRejected(id: number, error: string, counter: string): void {
-    this.finish(id, { status: 'rejected', sentAt: null, error }, counter);
+  markForwardGivenUp(id: number, givenUp: GivenUp, counter: string): void {
+    const { status, error, httpStatus, at } = givenUp;
+    unsynced(this.db, this.db.transaction(() => {
+      const target = this.end(id, { status, sentAt: null, error, httpStatus, givenUpAt: at.getTime() });
+      if (target === null) return;
+      this.counters.bump(counter);
+      this.counters.bump(deadLetterCounter(status, target));
+    }));
   }
 
   pendingTargets(): string[] {
@@ -134,21 +143,28 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
   }
 
   /**
-   * Ends a pending forward and counts the outcome (the count outlives pruning). Not synced: after a
-   * power cut an event whose outcome was lost is sent again (at least once).
+   * Ends a pending forward; its target when it was pending (the caller counts the outcome, once),
+   * null when it had ended already. Not synced: after a power cut an event whose outcome was lost is
+   * sent again (at least once).
    */
-  private finish(id: number, end: { status: 'sent' | 'rejected'; sentAt: number | null; error: string | null }, counter: string): void {
-    unsynced(this.db, this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          `UPDATE webhook_forwards SET status = ?, sent_at = ?, last_error = ?, attempts = attempts + 1,
-             claimed_by = NULL, claimed_until = NULL
-           WHERE id = ? AND status = 'pending'`,
-        )
-        .run(end.status, end.sentAt, end.error, id).changes;
-      if (changed > 0) this.counters.bump(counter);
-    }));
+  private end(id: number, end: Ending): string | null {
+    const row = this.db
+      .prepare(
+        `UPDATE webhook_forwards SET status = @status, sent_at = @sentAt, last_error = @error, last_status = @httpStatus,
+           given_up_at = @givenUpAt, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+         WHERE id = @id AND status = 'pending' RETURNING target`,
+      )
+      .get({ ...end, id }) as { target: string } | undefined;
+    return row?.target ?? null;
   }
+}
+
+interface Ending {
+  status: 'sent' | DeadLetterStatus;
+  sentAt: number | null;
+  error: string | null;
+  httpStatus: number | null;
+  givenUpAt: number | null;
 }
 
 /** Every target with forwards pending, configured or not: one index seek per target, as lane heads are found. */

@@ -171,4 +171,45 @@ export const migrations: string[] = [
   -- Whether a pause notice went out in the last hour: a seek.
   CREATE INDEX deliveries_pauses ON deliveries (created_at) WHERE kind = 'paused';
   `,
+  `
+  -- Dead letters, replay and backfill (issue 15). A forward is given up as 'rejected' (its target
+  -- refused it) or 'expired' (still failing FORWARD_GIVE_UP_HOURS after it was queued) and kept, as
+  -- a dead letter, until its event is pruned. SQLite cannot change a CHECK in place, so the table is
+  -- rebuilt, as sqlite.org/lang_altertable.html describes (nothing references webhook_forwards).
+  CREATE TABLE webhook_forwards_next (
+    id              INTEGER PRIMARY KEY,
+    event_id        INTEGER NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
+    target          TEXT NOT NULL,
+    lane            TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'rejected', 'expired')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    sent_at         INTEGER,
+    created_at      INTEGER NOT NULL,
+    claimed_by      TEXT,
+    claimed_until   INTEGER,
+    last_status     INTEGER,                -- the target's HTTP status on the last attempt (NULL: none came)
+    given_up_at     INTEGER,                -- when it was rejected or expired
+    requeued_at     INTEGER,                -- when a replay or a backfill queued it again (NULL: queued at created_at)
+    -- One forward per event and target, by constraint: a backfill or a replay never queues one twice.
+    UNIQUE (event_id, target)
+  );
+  -- A rejection's time was not recorded before: the time its forward was queued stands in.
+  INSERT INTO webhook_forwards_next (id, event_id, target, lane, status, attempts, next_attempt_at, last_error, sent_at, created_at, claimed_by, claimed_until, given_up_at)
+    SELECT id, event_id, target, lane, status, attempts, next_attempt_at, last_error, sent_at, created_at, claimed_by, claimed_until,
+      CASE WHEN status = 'rejected' THEN created_at END
+    FROM webhook_forwards WHERE id IN (SELECT MIN(id) FROM webhook_forwards GROUP BY event_id, target);
+  DROP TABLE webhook_forwards;
+  ALTER TABLE webhook_forwards_next RENAME TO webhook_forwards;
+  CREATE INDEX webhook_forwards_queue ON webhook_forwards (target, lane, id) WHERE status = 'pending';
+  CREATE INDEX webhook_forwards_errors ON webhook_forwards (target, id) WHERE last_error IS NOT NULL AND status != 'sent';
+  -- The dead letters, newest first (all, or one target's), and one target's in id order for a replay.
+  CREATE INDEX webhook_dead_letters ON webhook_forwards (given_up_at, id) WHERE status IN ('rejected', 'expired');
+  CREATE INDEX webhook_dead_letters_by_target ON webhook_forwards (target, given_up_at, id) WHERE status IN ('rejected', 'expired');
+  CREATE INDEX webhook_dead_letters_replay ON webhook_forwards (target, id) WHERE status IN ('rejected', 'expired');
+  -- How many dead letters each target has, by status, kept as they change (src/store/dead-letter-counter.ts).
+  INSERT INTO webhook_counters (name, value)
+    SELECT 'dead_letters:rejected:' || target, COUNT(*) FROM webhook_forwards WHERE status = 'rejected' GROUP BY target;
+  `,
 ];

@@ -7,6 +7,7 @@ import { asyncOf } from './async-of';
 import { SqliteCallStore } from './call-store';
 import { SqliteCallViews } from './call-views';
 import { openDatabase, type OpenOptions } from './database';
+import { SqliteDeadLetters } from './dead-letters';
 import { sqliteStoreError } from './errors';
 import { SqliteForwards } from './forwards';
 import { SqliteInbox } from './inbox';
@@ -22,7 +23,7 @@ export function openSqliteStores(dataDir: string, options: OpenOptions = { migra
   return {
     backend: 'sqlite',
     calls: asyncOf<CallStore>(new SqliteCallStore(db), new SqliteCallViews(db)),
-    webhooks: asyncOf<WebhookStore>(new SqliteInbox(db, wal), new SqliteForwards(db), new SqliteWebhookViews(db)),
+    webhooks: asyncOf<WebhookStore>(new SqliteInbox(db, wal), new SqliteForwards(db), new SqliteWebhookViews(db), new SqliteDeadLetters(db)),
     sessions: asyncOf<SessionStore>(new SqliteSessions(db)),
     signals,
     ping() {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { WhatsAppEvent } from '../../whatsapp/event';
 import type { PruneCounts, TargetQueue, WebhookFacts, WebhookStore } from '../webhook-store';
+import { deadLetterChanges } from '../dead-letter-counter';
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './counters';
 import { pendingTargetsIn } from './forwards';
@@ -55,6 +56,11 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
         )
         .all(at) as Array<{ target: string; n: number }>;
       for (const e of expired) this.counters.bump(expiredCounter(e.target), e.n);
+      // Dead letters go with their events: each target's count of them goes down by as many.
+      const dead = this.db
+        .prepare(`DELETE FROM webhook_forwards WHERE event_id IN (${doomed}) AND status IN ('rejected', 'expired') RETURNING target, status`)
+        .all(at) as Array<{ target: string; status: string }>;
+      for (const change of deadLetterChanges(dead, -1)) this.counters.bump(change.name, change.by);
       const events = this.db.prepare(`DELETE FROM webhook_events WHERE id IN (${doomed})`).run(at).changes;
       // A POST still pending is never deleted: it has not been dispatched yet.
       const inbox = this.db
@@ -78,7 +84,7 @@ export class SqliteWebhookViews implements SyncOf<ViewsPart> {
   private queue(target: string): TargetQueue {
     const pending = this.db
       .prepare(
-        `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_forwards WHERE target = ? AND status = 'pending'`,
+        `SELECT COUNT(*) AS n, MIN(COALESCE(requeued_at, created_at)) AS oldest FROM webhook_forwards WHERE target = ? AND status = 'pending'`,
       )
       .get(target) as { n: number; oldest: number | null };
     const lastError = this.db
