@@ -74,7 +74,7 @@ export function urlSink(url: string, secret: string, options: { timeoutMs: numbe
       } catch (error) {
         throw new ForwardError(`could not reach the target: ${causeOf(error)}`, { permanent: false });
       }
-      await response.arrayBuffer().catch(() => undefined); // free the connection for the next event
+      await discardReply(response);
       if (response.ok) return;
       const permanent = response.status >= 400 && response.status < 500 && !RETRIED_CLIENT_ERRORS.has(response.status);
       throw new ForwardError(`the target answered HTTP ${response.status}`, { permanent, httpStatus: response.status });
@@ -111,6 +111,30 @@ export function handlerSink(
       }
     },
   };
+}
+
+/** The most of a target's reply read: a small reply ends cleanly (its connection then carries the next event). */
+const REPLY_BYTES_READ = 4 * 1024;
+
+/**
+ * Reads a reply's body up to REPLY_BYTES_READ, then cancels the rest (closing its connection): the
+ * status already said what became of the event, and a reply that is huge or never ends would
+ * otherwise be held in memory, and hold the lane, until the forward's timeout. Its text is never
+ * kept: a receiver that echoes what it got would put customers' messages in the logs.
+ */
+async function discardReply(response: Response): Promise<void> {
+  if (!response.body) return;
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (let read = 0; read <= REPLY_BYTES_READ; ) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      read += chunk.value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // Cut off by the timeout, the stop or a reset: the status is what counts.
+  }
 }
 
 /** `fetch` refuses URLs with credentials: they travel as basic auth instead. */

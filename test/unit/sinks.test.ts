@@ -143,6 +143,46 @@ describe('urlSink', () => {
     expect(failure.message).toBe(`the target answered HTTP ${status}`);
   });
 
+  /**
+   * Answers `status`, then a body of `bytes` (Infinity: it never ends) as fast as the client takes
+   * it; `sent` resolves to the bytes handed to the socket once the response closes.
+   */
+  function answerBody(status: number, bytes: number): { sent: Promise<number> } {
+    let done: (sent: number) => void = () => undefined;
+    const sent = new Promise<number>((resolve) => (done = resolve));
+    receiver.answer = (_request, response) => {
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let written = 0;
+      response.on('close', () => done(written));
+      response.writeHead(status, { 'content-type': 'text/plain' });
+      const pump = () => {
+        while (!response.destroyed && written < bytes) {
+          written += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', pump);
+        }
+        if (written >= bytes) response.end();
+      };
+      pump();
+    };
+    return { sent };
+  }
+
+  // The forward's timeout would otherwise be the only bound: this one is ten minutes, so a sink
+  // that reads the reply to its end never returns within the test.
+  it('takes a 200 whose body never ends as delivered at once, reading only a few KB of it', async () => {
+    const { sent } = answerBody(200, Infinity);
+    await expect(deliver(JOB, 600_000)).resolves.toBeUndefined();
+    // What the server got into the socket before the sink hung up: the kernel's buffers, no more.
+    expect(await sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('fails for now on a 503 with a 256 MB body, without reading it', async () => {
+    const { sent } = answerBody(503, 256 * 1024 * 1024);
+    const failure = await failureOf(deliver(JOB, 600_000));
+    expect(failure).toMatchObject({ permanent: false, message: 'the target answered HTTP 503' });
+    expect(await sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
   /** A URL on 127.0.0.1 where nothing listens (a port just closed, never connected to). */
   async function deadUrl(): Promise<string> {
     const url = receiver.url;
