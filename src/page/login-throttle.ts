@@ -6,7 +6,11 @@ export interface LoginThrottleOptions {
   forgetAfterMs: number;
   /** Failed sign-ins of one client waiting at once; one more is refused at once. */
   maxQueued: number;
-  /** Clients remembered at most; the longest quiet are forgotten first. */
+  /**
+   * Clients remembered at most; the longest quiet are forgotten first. A client with failures still
+   * waiting is never forgotten (its waits would start over), so a new client finding only such
+   * clients is refused at once instead of remembered.
+   */
   maxClients: number;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
@@ -30,10 +34,10 @@ interface ClientRecord {
   tail: Promise<unknown>;
 }
 
-/** The client already has `maxQueued` failed sign-ins waiting. */
+/** The client already has `maxQueued` failed sign-ins waiting, or `maxClients` others all have some. */
 export class TooManyLoginsError extends Error {
-  constructor() {
-    super('too many failed sign-ins at once from this address');
+  constructor(message = 'too many failed sign-ins at once from this address') {
+    super(message);
     this.name = 'TooManyLoginsError';
   }
 }
@@ -47,7 +51,7 @@ export class TooManyLoginsError extends Error {
  */
 export class LoginThrottle {
   private readonly options: LoginThrottleOptions;
-  private readonly clients = new Map<string, ClientRecord>();
+  private readonly records = new Map<string, ClientRecord>();
 
   constructor(options: Partial<LoginThrottleOptions> = {}) {
     this.options = { ...DEFAULT_LOGIN_THROTTLE, ...options };
@@ -60,6 +64,7 @@ export class LoginThrottle {
    */
   failed(client: string): Promise<void> {
     const record = this.recordOf(client);
+    if (!record) return Promise.reject(new TooManyLoginsError('too many addresses are failing to sign in at once'));
     if (record.queued >= this.options.maxQueued) return Promise.reject(new TooManyLoginsError());
     record.queued++;
     record.failures++;
@@ -72,8 +77,13 @@ export class LoginThrottle {
 
   /** The right token from `client`: its failures are forgotten. */
   succeeded(client: string): void {
-    const record = this.clients.get(client);
+    const record = this.records.get(client);
     if (record) record.failures = 0;
+  }
+
+  /** How many clients are remembered now: never more than `maxClients`. */
+  get clients(): number {
+    return this.records.size;
   }
 
   /** The wait after the `failures`th failure in a row. */
@@ -81,27 +91,32 @@ export class LoginThrottle {
     return Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.max(0, failures - 1));
   }
 
-  private recordOf(client: string): ClientRecord {
+  /** The client's record, made if need be; null when it is new and no one can be forgotten for it. */
+  private recordOf(client: string): ClientRecord | null {
     const now = this.options.now();
-    let record = this.clients.get(client);
+    let record = this.records.get(client);
     if (record && record.queued === 0 && now - record.lastFailureAt > this.options.forgetAfterMs) {
-      this.clients.delete(client);
+      this.records.delete(client);
       record = undefined;
     }
     if (!record) {
-      record = { failures: 0, lastFailureAt: now, queued: 0, tail: Promise.resolve() };
       this.forgetQuietest();
+      // Every client remembered still has failures waiting: remembering one more would let the map
+      // grow without bound under a flood from many addresses. Each of them is done within
+      // maxQueued × maxDelayMs, and the right token never comes this way.
+      if (this.records.size >= this.options.maxClients) return null;
+      record = { failures: 0, lastFailureAt: now, queued: 0, tail: Promise.resolve() };
     }
     // Re-inserted, so the Map's order is from the longest quiet to the latest seen.
-    this.clients.delete(client);
-    this.clients.set(client, record);
+    this.records.delete(client);
+    this.records.set(client, record);
     return record;
   }
 
   private forgetQuietest(): void {
-    for (const [client, record] of this.clients) {
-      if (this.clients.size < this.options.maxClients) return;
-      if (record.queued === 0) this.clients.delete(client);
+    for (const [client, record] of this.records) {
+      if (this.records.size < this.options.maxClients) return;
+      if (record.queued === 0) this.records.delete(client);
     }
   }
 }

@@ -58,7 +58,7 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
         await deps.throttle.failed(client);
       } catch (error) {
         if (!(error instanceof TooManyLoginsError)) throw error;
-        page(res, 429, login('Too many failed sign-ins from your address. Wait a minute and try again.'));
+        page(res, 429, login('Too many failed sign-ins at once. Wait a minute and try again.'));
         return;
       }
       page(res, 401, login('That is not the admin token.'));

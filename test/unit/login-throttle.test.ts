@@ -274,16 +274,74 @@ describe('forgetting clients', () => {
     const t = throttle({ maxClients: 1 });
     const first = t.failed('a');
     await settle();
-    const other = t.failed('b'); // over maxClients, but a is still waiting
+    await expect(t.failed('b')).rejects.toBeInstanceOf(TooManyLoginsError); // a is still waiting: b is not remembered
     const again = t.failed('a');
     await settle();
     sleeper.release(); // a's first wait
     await first;
     await settle();
-    sleeper.release(); // b's wait
-    sleeper.release(); // a's second wait
-    await expect(Promise.all([other, again])).resolves.toEqual([undefined, undefined]);
-    expect(sleeper.requested).toEqual([500, 500, 1_000]);
+    sleeper.release(); // a's second wait: counted as its second failure, so a was never forgotten
+    await expect(again).resolves.toBeUndefined();
+    expect(sleeper.requested).toEqual([500, 1_000]);
+  });
+});
+
+describe('the bound on clients remembered', () => {
+  // Before, a new client was remembered whenever no quiet one could be forgotten: a flood of wrong
+  // tokens from many addresses, each kept waiting, grew the map past maxClients without end.
+  it('never remembers more than maxClients, even when every one of them has failures waiting', async () => {
+    sleeper.hold();
+    const t = throttle({ maxClients: 3 });
+    const outcomes = Array.from({ length: 50 }, (_, n) => t.failed(`10.0.0.${n}`).then(() => 'waited', () => 'refused'));
+    await settle();
+    expect(t.clients).toBe(3);
+    expect(sleeper.pending).toBe(3);
+
+    for (let n = 0; n < 3; n++) sleeper.release();
+    expect(await Promise.all(outcomes)).toEqual([...Array<string>(3).fill('waited'), ...Array<string>(47).fill('refused')]);
+  });
+
+  it('refuses a new client at once, saying why, while every remembered client has failures waiting', async () => {
+    sleeper.hold();
+    const t = throttle({ maxClients: 2 });
+    const waiting = [t.failed('a'), t.failed('b')];
+    await expect(t.failed('c')).rejects.toThrow(new TooManyLoginsError('too many addresses are failing to sign in at once'));
+    expect(sleeper.requested).toEqual([500, 500]);
+
+    sleeper.release();
+    sleeper.release();
+    await Promise.all(waiting);
+  });
+
+  it('takes a new client once a remembered one has no failure waiting, forgetting that one', async () => {
+    sleeper.hold();
+    const t = throttle({ maxClients: 2 });
+    const a = t.failed('a');
+    const b = t.failed('b');
+    await settle();
+    sleeper.release(); // a's wait ends: a can be forgotten
+    await a;
+    const c = t.failed('c');
+    await settle();
+    expect(t.clients).toBe(2);
+    sleeper.release();
+    sleeper.release();
+    await expect(Promise.all([b, c])).resolves.toEqual([undefined, undefined]);
+    expect(sleeper.requested).toEqual([500, 500, 500]);
+  });
+
+  it('still queues further failures of a remembered client while full', async () => {
+    sleeper.hold();
+    const t = throttle({ maxClients: 1 });
+    const first = t.failed('a');
+    const second = t.failed('a');
+    await settle();
+    sleeper.release();
+    await first;
+    await settle();
+    sleeper.release();
+    await expect(second).resolves.toBeUndefined();
+    expect(sleeper.requested).toEqual([500, 1_000]);
   });
 });
 
