@@ -16,8 +16,8 @@ import type { CodeSpool } from './voice/code-spool';
 import { voiceRoutes } from './voice/routes';
 import type { CallPlan } from './voice/twiml';
 import type { NodeHandler } from './whatsapp/intake';
-import { WEBHOOK_PATH, whatsappRoutes } from './whatsapp/routes';
 import type { RedeliveryDeps } from './whatsapp/redelivery';
+import { WEBHOOK_PATH, whatsappRoutes } from './whatsapp/routes';
 
 /** Everything the HTTP app needs, handed in: it never reads the environment and never listens. */
 export interface AppDeps {
@@ -42,11 +42,11 @@ export interface AppDeps {
   /** How long a call without a code waits for its transcript before the team gets the recording. */
   missedCallDeadlineMs: number;
   webhooks: WebhookStore;
+  /** Dead letters, replay and backfill, behind `/api`. */
+  redelivery: RedeliveryDeps;
   whatsapp: {
     verifyToken: string;
     /** Verifies, stores and acknowledges an event POST (see whatsapp/intake.ts). */
-  /** Dead letters, replay and backfill, behind `/api`. */
-  redelivery: RedeliveryDeps;
     intake: NodeHandler;
   };
   /** Where events are forwarded, for the admin's view of each backlog. */

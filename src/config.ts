@@ -52,16 +52,16 @@ export interface Config {
     urls: string[];
     /** Signs what we forward; set whenever `urls` is not empty. */
     secret: string | null;
-  };
-  /** How long stored payloads and dedupe keys are kept: longer than Meta's 7-day retries. */
-  inboxRetentionDays: number;
-  /** Meta's Graph API, for the `wa-onboard meta` and `doctor` commands; the service never calls it. */
-  meta: MetaSettings;
     /**
      * How long a failing forward is retried, from when it was queued (or replayed), before it is
      * given up as expired and kept as a dead letter for the rest of the retention period.
      */
     giveUpHours: number;
+  };
+  /** How long stored payloads and dedupe keys are kept: longer than Meta's 7-day retries. */
+  inboxRetentionDays: number;
+  /** Meta's Graph API, for the `wa-onboard meta` and `doctor` commands; the service never calls it. */
+  meta: MetaSettings;
   /** The settings local mode generated because they were not set; empty in production. */
   generatedSecrets: Array<keyof LocalSecrets>;
 }
@@ -202,6 +202,10 @@ const schema = z.object({
   // with its credentials taken out.
   FORWARD_URL: list(/^https?:\/\/\S+$/, 'an http(s) URL', (entry) => URL.canParse(entry)),
   FORWARD_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+  FORWARD_GIVE_UP_HOURS: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number of hours, at least 1' }).int().min(1, 'must be at least 1').default(72),
+  ),
   INBOX_RETENTION_DAYS: z.preprocess(
     blankIsUnset,
     z.coerce
@@ -215,14 +219,6 @@ const schema = z.object({
   META_ACCESS_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{20,}$/, "must be a system user's access token, without spaces")),
   META_APP_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric app id (App settings > Basic)')),
   META_WABA_ID: optional(z.string().regex(GRAPH_ID, 'must be the numeric WhatsApp Business Account id')),
-  FORWARD_GIVE_UP_HOURS: z.preprocess(
-    blankIsUnset,
-    z.coerce.number({ error: 'must be a whole number of hours, at least 1' }).int().min(1, 'must be at least 1').default(72),
-  ),
-  CODE_RETENTION_DAYS: z.preprocess(
-    blankIsUnset,
-    z.coerce.number({ error: 'must be a whole number of days from 1 to 3650' }).int().min(1).max(3650).default(30),
-  ),
   META_PHONE_NUMBER_ID: optional(z.string().regex(GRAPH_ID, "must be the numeric phone number id (not the number itself)")),
   META_GRAPH_URL: z.preprocess(blankIsUnset, z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com')),
   META_GRAPH_VERSION: z.preprocess(
@@ -286,6 +282,7 @@ export function loadConfig(env: Env, localSecrets: (dataDir: string) => LocalSec
   const result = schema.safeParse(env);
   const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   problems.push(...forwardingProblems(env));
+  if (result.success) problems.push(...giveUpProblems(result.data));
   if (production) problems.push(...productionProblems(env));
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return production
@@ -299,7 +296,6 @@ function productionProblems(env: Env): string[] {
   const isSet = (key: string) => (env[key] ?? '').trim() !== '';
   // A list of only commas and spaces names no one.
   const hasEntries = (key: string) => (env[key] ?? '').split(',').some((entry) => entry.trim() !== '');
-  if (result.success) problems.push(...giveUpProblems(result.data));
   const required: Array<[string, string]> = [
     ['PUBLIC_URL', 'the https URL Twilio calls, such as https://onboard.example.com'],
     ['ADMIN_TOKEN', `a random token for the operator page and /api/*: ${TOKEN_RECIPE}`],
@@ -367,6 +363,17 @@ function adminTokenProblems(token: string | undefined): string[] {
   return weak === null ? [] : [`ADMIN_TOKEN: ${weak}; ${TOKEN_RECIPE}`];
 }
 
+/** A forward given up is kept as a dead letter until its event is pruned: it must give up first. */
+function giveUpProblems(e: Pick<Parsed, 'FORWARD_GIVE_UP_HOURS' | 'INBOX_RETENTION_DAYS'>): string[] {
+  const retentionHours = e.INBOX_RETENTION_DAYS * 24;
+  return e.FORWARD_GIVE_UP_HOURS < retentionHours
+    ? []
+    : [
+        `FORWARD_GIVE_UP_HOURS: must be less than INBOX_RETENTION_DAYS × 24 (${retentionHours} hours): ` +
+          'a forward given up is kept as a dead letter, to replay, until its event is pruned',
+      ];
+}
+
 /** Forwarding signs what it sends, in every mode: a receiver must be able to tell our events from forgeries. */
 function forwardingProblems(env: Env): string[] {
   const hasUrls = (env.FORWARD_URL ?? '').split(',').some((entry) => entry.trim() !== '');
@@ -380,17 +387,6 @@ function localConfig(e: Parsed, localSecrets: (dataDir: string) => LocalSecrets)
   const missing = LOCAL_SECRET_KEYS.filter((key) => !e[key]);
   const generated = missing.length > 0 ? localSecrets(path.resolve(e.DATA_DIR)) : undefined;
   const filled: Parsed = { ...e };
-/** A forward given up is kept as a dead letter until its event is pruned: it must give up first. */
-function giveUpProblems(e: Pick<Parsed, 'FORWARD_GIVE_UP_HOURS' | 'INBOX_RETENTION_DAYS'>): string[] {
-  const retentionHours = e.INBOX_RETENTION_DAYS * 24;
-  return e.FORWARD_GIVE_UP_HOURS < retentionHours
-    ? []
-    : [
-        `FORWARD_GIVE_UP_HOURS: must be less than INBOX_RETENTION_DAYS × 24 (${retentionHours} hours): ` +
-          'a forward given up is kept as a dead letter, to replay, until its event is pruned',
-      ];
-}
-
   for (const key of missing) {
     filled[key] = generated?.[key];
     notices.push(`${key} is not set: using a generated local value`);

@@ -77,20 +77,20 @@ export const WEBHOOK_WRITES_SHOWN: Record<keyof WebhookStore, boolean> = {
   markForwardGivenUp: true,
   recordVerification: true,
   prune: true,
-  claimForwardHeads: false,
-  claimNextInLane: false,
   replayDeadLetters: true,
   backfillForwards: true,
+  claimForwardHeads: false,
+  claimNextInLane: false,
   renewForwardClaims: false,
   releaseForwardClaim: false,
   pendingTargets: false,
   nextForwardDueAt: false,
   webhookFacts: false,
   latestEvents: false,
-};
-
   listDeadLetters: false,
   deadLetterCounts: false,
+};
+
 /** The names of the methods marked true. */
 export function shownWrites<S>(methods: Record<keyof S, boolean>): Array<keyof S> {
   return (Object.keys(methods) as Array<keyof S>).filter((name) => methods[name]);

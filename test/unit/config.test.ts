@@ -93,7 +93,7 @@ describe('loadConfig in production', () => {
         appSecrets: ['app-secret-0123456789abcdef'],
         verifySignatures: true,
       },
-      forward: { urls: [], secret: null },
+      forward: { urls: [], secret: null, giveUpHours: 72 },
       inboxRetentionDays: 14,
       meta: {
         accessToken: null,
@@ -402,6 +402,7 @@ describe('loadConfig for the WhatsApp webhook', () => {
     expect(config.forward).toEqual({
       urls: ['https://a.example.com/hook', 'http://127.0.0.1:9000/events'],
       secret: 'forward-secret-0123',
+      giveUpHours: 72,
     });
   });
 
@@ -436,6 +437,19 @@ describe('loadConfig for the WhatsApp webhook', () => {
     expect(loadConfig({ ...PRODUCTION, INBOX_RETENTION_DAYS: '30' }, noSecretsExpected).config.inboxRetentionDays).toBe(30);
     const error = problemsOf({ ...PRODUCTION, INBOX_RETENTION_DAYS: '7' });
     expect(error.problems).toEqual([expect.stringMatching(/^INBOX_RETENTION_DAYS: must be at least 8/)]);
+  });
+
+  it('gives up a failing forward after FORWARD_GIVE_UP_HOURS, 72 unless told otherwise', () => {
+    expect(loadConfig(PRODUCTION, noSecretsExpected).config.forward.giveUpHours).toBe(72);
+    expect(loadConfig({ ...PRODUCTION, FORWARD_GIVE_UP_HOURS: '6' }, noSecretsExpected).config.forward.giveUpHours).toBe(6);
+    expect(problemsOf({ ...PRODUCTION, FORWARD_GIVE_UP_HOURS: '1.5' }).problems).toEqual([expect.stringMatching(/^FORWARD_GIVE_UP_HOURS: /)]);
+    expect(problemsOf({ ...PRODUCTION, FORWARD_GIVE_UP_HOURS: '0' }).problems).toEqual(['FORWARD_GIVE_UP_HOURS: must be at least 1']);
+  });
+
+  it('refuses a FORWARD_GIVE_UP_HOURS that reaches the retention period, naming both: a dead letter must outlive its give-up', () => {
+    const error = problemsOf({ ...PRODUCTION, INBOX_RETENTION_DAYS: '8', FORWARD_GIVE_UP_HOURS: '192' });
+    expect(error.problems).toEqual([expect.stringMatching(/^FORWARD_GIVE_UP_HOURS: must be less than INBOX_RETENTION_DAYS × 24 \(192 hours\)/)]);
+    expect(loadConfig({ ...PRODUCTION, INBOX_RETENTION_DAYS: '8', FORWARD_GIVE_UP_HOURS: '191' }, noSecretsExpected).config.forward.giveUpHours).toBe(191);
   });
 
   it('generates the verify token and app secret in local mode and says so', () => {
