@@ -52,6 +52,8 @@ export class TooManyLoginsError extends Error {
 export class LoginThrottle {
   private readonly options: LoginThrottleOptions;
   private readonly records = new Map<string, ClientRecord>();
+  /** The clients remembered with no failure waiting, longest quiet first: the ones that may be forgotten. */
+  private readonly quiet = new Set<string>();
 
   constructor(options: Partial<LoginThrottleOptions> = {}) {
     this.options = { ...DEFAULT_LOGIN_THROTTLE, ...options };
@@ -66,11 +68,13 @@ export class LoginThrottle {
     const record = this.recordOf(client);
     if (!record) return Promise.reject(new TooManyLoginsError('too many addresses are failing to sign in at once'));
     if (record.queued >= this.options.maxQueued) return Promise.reject(new TooManyLoginsError());
-    record.queued++;
+    if (record.queued++ === 0) this.quiet.delete(client);
     record.failures++;
     record.lastFailureAt = this.options.now();
     const delay = this.delayFor(record.failures);
-    const wait = record.tail.then(() => this.options.sleep(delay)).finally(() => record.queued--);
+    const wait = record.tail.then(() => this.options.sleep(delay)).finally(() => {
+      if (--record.queued === 0) this.quiet.add(client);
+    });
     record.tail = wait.catch(() => undefined);
     return wait;
   }
@@ -96,28 +100,27 @@ export class LoginThrottle {
     const now = this.options.now();
     let record = this.records.get(client);
     if (record && record.queued === 0 && now - record.lastFailureAt > this.options.forgetAfterMs) {
-      this.records.delete(client);
+      this.forget(client);
       record = undefined;
     }
-    if (!record) {
-      this.forgetQuietest();
-      // Every client remembered still has failures waiting: remembering one more would let the map
-      // grow without bound under a flood from many addresses. Each of them is done within
-      // maxQueued × maxDelayMs, and the right token never comes this way.
-      if (this.records.size >= this.options.maxClients) return null;
-      record = { failures: 0, lastFailureAt: now, queued: 0, tail: Promise.resolve() };
+    if (record) return record;
+    // Only quiet clients are forgotten, so each one costs a single step, however many are busy.
+    for (const longestQuiet of this.quiet) {
+      if (this.records.size < this.options.maxClients) break;
+      this.forget(longestQuiet);
     }
-    // Re-inserted, so the Map's order is from the longest quiet to the latest seen.
-    this.records.delete(client);
+    // Every client remembered still has failures waiting: remembering one more would let the map
+    // grow without bound under a flood from many addresses. Each of them is done within
+    // maxQueued × maxDelayMs, and the right token never comes this way.
+    if (this.records.size >= this.options.maxClients) return null;
+    record = { failures: 0, lastFailureAt: now, queued: 0, tail: Promise.resolve() };
     this.records.set(client, record);
     return record;
   }
 
-  private forgetQuietest(): void {
-    for (const [client, record] of this.records) {
-      if (this.records.size < this.options.maxClients) return;
-      if (record.queued === 0) this.records.delete(client);
-    }
+  private forget(client: string): void {
+    this.records.delete(client);
+    this.quiet.delete(client);
   }
 }
 
