@@ -51,8 +51,11 @@ export interface Harness {
   codes(): Promise<Array<{ code: string; source: string; deliveries: Array<{ channel: string; status: string; attempts: number; error: string | null }> }>>;
   /** Stops the service only (the parts stay up), as a crash or a deploy would. */
   stopService(): Promise<void>;
-  /** Starts the service again on the same data folder. */
-  restartService(): Promise<void>;
+  /**
+   * Starts the service again on the same data folder (and database); `env` changes settings for it
+   * and what follows (a target added to FORWARD_URL, say), as an operator's restart would.
+   */
+  restartService(changes?: { env?: Env }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,13 +126,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(schema ? { DATABASE_URL: schema.url } : {}),
     ...options.env,
   };
-  const { config } = loadConfig(
-    env,
-    () => {
+  const configOf = (settings: Env) =>
+    loadConfig(settings, () => {
       throw new Error('tests set every secret');
-    },
-  );
+    }).config;
+  let settings = { env, config: configOf(env) };
   const start = async () => {
+    const { config } = settings;
     const service = await createService(config, {
       logger: createLogger({ level: config.logLevel, destination }),
       clock: options.clock,
@@ -169,8 +172,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     get url() {
       return running.url;
     },
-    config,
-    env,
+    get config() {
+      return settings.config;
+    },
+    get env() {
+      return settings.env;
+    },
     smtp,
     twilioApi,
     dataDir,
@@ -210,7 +217,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return ((await res.json()) as { codes: Awaited<ReturnType<Harness['codes']>> }).codes;
     },
     stopService: () => running.service.close(),
-    async restartService() {
+    async restartService(changes = {}) {
+      if (changes.env) {
+        const changed = { ...settings.env, ...changes.env };
+        settings = { env: changed, config: configOf(changed) };
+      }
       running = await start();
     },
     async close() {
