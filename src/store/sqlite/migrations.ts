@@ -212,4 +212,14 @@ export const migrations: string[] = [
   INSERT INTO webhook_counters (name, value)
     SELECT 'dead_letters:rejected:' || target, COUNT(*) FROM webhook_forwards WHERE status = 'rejected' GROUP BY target;
   `,
+  `
+  -- The calls' retention (CODE_RETENTION_DAYS, issue 16): the hourly pruning finds the calls older
+  -- than the period by their start, and deletes their deliveries by call; the foreign keys check
+  -- deliveries by code as each code goes (without an index, a scan of every delivery per code).
+  -- PostgreSQL has had the same three since its first migration (calls_latest, deliveries_by_call,
+  -- deliveries_by_code).
+  CREATE INDEX calls_started ON calls (started_at);
+  CREATE INDEX deliveries_by_call ON deliveries (call_sid);
+  CREATE INDEX deliveries_by_code ON deliveries (code_id);
+  `,
 ];
