@@ -60,6 +60,8 @@ export interface Config {
   };
   /** How long stored payloads and dedupe keys are kept: longer than Meta's 7-day retries. */
   inboxRetentionDays: number;
+  /** How long calls, codes, what was heard, their deliveries and outbox files are kept. */
+  codeRetentionDays: number;
   /** Meta's Graph API, for the `wa-onboard meta` and `doctor` commands; the service never calls it. */
   meta: MetaSettings;
   /** The settings local mode generated because they were not set; empty in production. */
@@ -205,6 +207,10 @@ const schema = z.object({
   FORWARD_GIVE_UP_HOURS: z.preprocess(
     blankIsUnset,
     z.coerce.number({ error: 'must be a whole number of hours, at least 1' }).int().min(1, 'must be at least 1').default(72),
+  ),
+  CODE_RETENTION_DAYS: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number of days from 1 to 3650' }).int().min(1).max(3650).default(30),
   ),
   INBOX_RETENTION_DAYS: z.preprocess(
     blankIsUnset,
@@ -451,6 +457,7 @@ function build(
     },
     forward: { urls: e.FORWARD_URL, secret: e.FORWARD_SECRET ?? null, giveUpHours: e.FORWARD_GIVE_UP_HOURS },
     inboxRetentionDays: e.INBOX_RETENTION_DAYS,
+    codeRetentionDays: e.CODE_RETENTION_DAYS,
     meta: {
       accessToken: e.META_ACCESS_TOKEN ?? null,
       appId: e.META_APP_ID ?? null,

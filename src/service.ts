@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from './app';
 import type { Config } from './config';
+import { codeRetention } from './delivery/code-retention';
 import { createDeliveryRuntime } from './delivery/delivery-runtime';
 import type { DeliveryWorker } from './delivery/delivery-worker';
 import { systemClock, type Clock } from './delivery/ports';
@@ -18,6 +19,7 @@ import type { LoginThrottleOptions } from './page/login-throttle';
 import { CALL_WRITES_SHOWN, createOperatorPage, shownWrites, WEBHOOK_WRITES_SHOWN } from './page/operator-page';
 import { summarizeSettings } from './page/settings-summary';
 import { recipientsOf } from './recipients';
+import { RetentionPruner } from './retention-pruner';
 import type { CallStore } from './store/call-store';
 import { DEFAULT_LEASE_MS } from './store/claims';
 import { notifyOnWrite } from './store/notify-on-write';
@@ -27,7 +29,6 @@ import type { WebhookStore } from './store/webhook-store';
 import { DEFAULT_MAX_LISTENS } from './voice/twiml';
 import type { WebhookDispatcher } from './whatsapp/dispatcher';
 import type { Forwarder } from './whatsapp/forwarder';
-import type { InboxPruner } from './whatsapp/pruner';
 import { WEBHOOK_PATH } from './whatsapp/routes';
 import { createWebhookRuntime, type WebhookOptions } from './whatsapp/webhook-runtime';
 
@@ -79,7 +80,8 @@ export interface Service {
   spool: SpoolWorker;
   dispatcher: WebhookDispatcher;
   forwarder: Forwarder;
-  pruner: InboxPruner;
+  /** Hourly retention: the webhook's inbox, the calls, codes and outbox. */
+  pruner: RetentionPruner;
   /** Where the outbox writes, when a channel has no real transport (local mode). */
   outboxDir?: string;
   /** Starts the background workers (deliveries, dispatch, forwarding, pruning); `listen()` calls it. */
@@ -113,6 +115,11 @@ export async function createService(config: Config, options: ServiceOptions): Pr
   const deliveries = createDeliveryRuntime(config, { calls, signals, clock, logger, metrics, retry, pollMs, instance, leaseMs });
 
   const whatsapp = createWebhookRuntime(config, { webhooks, signals, clock, logger, metrics, pollMs, instance, leaseMs }, options);
+  const pruner = new RetentionPruner({
+    tasks: [whatsapp.inboxRetention, codeRetention({ calls, dataDir: config.dataDir, logger, retentionDays: config.codeRetentionDays })],
+    clock,
+    logger,
+  });
   const page = createOperatorPage({
     calls: stores.calls,
     webhooks: stores.webhooks,
@@ -172,13 +179,14 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     spool: deliveries.spool,
     dispatcher: whatsapp.dispatcher,
     forwarder: whatsapp.forwarder,
-    pruner: whatsapp.pruner,
+    pruner,
     outboxDir: deliveries.outboxDir,
     start() {
       if (started) return;
       started = true;
       deliveries.start();
       whatsapp.start();
+      pruner.start();
     },
     async listen(port, host) {
       httpServer = createDrainingServer(listener, { deadlines: options.requestDeadlines, onSlowRequest: () => metrics.slowRequestCut() });
@@ -196,7 +204,7 @@ export async function createService(config: Config, options: ServiceOptions): Pr
       page.close();
       // In-flight requests finish (their POSTs are stored); no new connection is taken.
       await httpServer?.drain();
-      await Promise.all([deliveries.stop(), whatsapp.stop()]);
+      await Promise.all([deliveries.stop(), whatsapp.stop(), pruner.stop()]);
       unsubscribe();
       // Stores handed in belong to the caller, who closes them.
       if (!options.stores) await stores.close();

@@ -61,6 +61,7 @@ export const CALL_WRITES_SHOWN: Record<keyof CallStore, boolean> = {
   markDeliverySent: true,
   markDeliveryRetry: true,
   markDeliveryFailed: true,
+  pruneCalls: true,
   callState: false,
   claimDueDeliveries: false,
   renewDeliveryClaims: false,

@@ -159,4 +159,20 @@ export interface CallStore {
   listCodes(limit: number): Promise<CodeView[]>;
   /** The call that started last, if any. */
   latestCall(): Promise<CallView | null>;
+
+  /**
+   * Deletes a bounded batch of the calls that started before `before`, each whole: the call (what
+   * was heard, its recording link), its codes, and all its deliveries. A call with a delivery still
+   * pending, or with a code received since `before`, is kept whole however old: it is not over.
+   * `done` is false while more remain. While another instance prunes, it deletes nothing and says `done`.
+   */
+  pruneCalls(before: Date): Promise<CallPruneCounts>;
+}
+
+/** What one `pruneCalls` deleted. */
+export interface CallPruneCounts {
+  calls: number;
+  codes: number;
+  deliveries: number;
+  done: boolean;
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../delivery/ports';
 import { exponentialBackoff } from '../delivery/retry-policy';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { RetentionTask } from '../retention-pruner';
 import { GroupCommit } from '../store/group-commit';
 import type { Signals } from '../store/signals';
 import type { InboxRecord, WebhookStore } from '../store/webhook-store';
@@ -10,7 +11,7 @@ import { WebhookDispatcher } from './dispatcher';
 import type { WhatsAppEvent } from './event';
 import { Forwarder } from './forwarder';
 import { webhookIntake, type NodeHandler } from './intake';
-import { InboxPruner } from './pruner';
+import { inboxRetention } from './inbox-retention';
 import type { RedeliveryDeps } from './redelivery';
 import { handlerSink, urlSink, type Sink } from './sinks';
 
@@ -31,7 +32,8 @@ export interface WebhookRuntime {
   intake: NodeHandler;
   dispatcher: WebhookDispatcher;
   forwarder: Forwarder;
-  pruner: InboxPruner;
+  /** Its part of the hourly retention pruning (INBOX_RETENTION_DAYS), run by the service's pruner. */
+  inboxRetention: RetentionTask;
   /** What replaying dead letters and backfilling a target work with (see replay.ts, backfill.ts). */
   redelivery: RedeliveryDeps;
   start(): void;
@@ -41,7 +43,7 @@ export interface WebhookRuntime {
 
 const defaultBackoff = exponentialBackoff({ baseMs: 1_000, maxMs: 5 * 60_000, maxAttempts: Infinity });
 
-/** Wires intake → inbox (group commit) → dispatcher → forwarder, and the pruner. */
+/** Wires intake → inbox (group commit) → dispatcher → forwarder, and the inbox's retention. */
 export function createWebhookRuntime(
   config: Config,
   deps: {
@@ -81,7 +83,7 @@ export function createWebhookRuntime(
     onEvents: () => signals.publish('forwards'),
     pollMs,
   });
-  const pruner = new InboxPruner({ webhooks, clock, logger, retentionDays: config.inboxRetentionDays });
+  const retention = inboxRetention({ webhooks, logger, retentionDays: config.inboxRetentionDays });
   const redelivery: RedeliveryDeps = {
     webhooks,
     targets: forwarder.targets,
@@ -110,16 +112,14 @@ export function createWebhookRuntime(
     intake,
     dispatcher,
     forwarder,
-    pruner,
+    inboxRetention: retention,
     redelivery,
     start() {
       dispatcher.start();
       forwarder.start();
-      pruner.start();
     },
     async stop() {
       for (const off of unsubscribe) off();
-      await pruner.stop();
       await dispatcher.stop();
       await forwarder.stop();
     },

@@ -95,6 +95,7 @@ describe('loadConfig in production', () => {
       },
       forward: { urls: [], secret: null, giveUpHours: 72 },
       inboxRetentionDays: 14,
+      codeRetentionDays: 30,
       meta: {
         accessToken: null,
         appId: null,
@@ -220,6 +221,9 @@ describe('loadConfig with malformed values', () => {
     ['METRICS_TOKEN', 'too-short'],
     ['METRICS_TOKEN', 'has a space in it 0123'],
     ['METRICS_PUBLIC', 'yes'],
+    ['CODE_RETENTION_DAYS', '0'],
+    ['CODE_RETENTION_DAYS', '3651'],
+    ['CODE_RETENTION_DAYS', '7.5'],
   ];
 
   it.each(rows)('reports %s=%j by name', (variable, value) => {

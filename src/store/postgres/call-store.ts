@@ -3,7 +3,7 @@ import type { Claim } from '../claims';
 import { toJob, type DueRow } from '../rows';
 import { placeholders, type Database, type Query } from './pool';
 
-type WritePart = Omit<CallStore, 'listCodes' | 'latestCall'>;
+type WritePart = Omit<CallStore, 'listCodes' | 'latestCall' | 'pruneCalls'>;
 
 /** Claimable: pending, due, and held by no live claim. */
 const CLAIMABLE = `status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)`;

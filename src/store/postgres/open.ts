@@ -3,6 +3,7 @@ import { requireCurrentSchema } from '../schema-error';
 import type { Stores } from '../stores';
 import type { CallStore } from '../call-store';
 import type { WebhookStore } from '../webhook-store';
+import { PostgresCallRetention } from './call-retention';
 import { PostgresCallStore } from './call-store';
 import { PostgresCallViews } from './call-views';
 import { describeConnectFailure } from './connect-failure';
@@ -60,7 +61,7 @@ export async function openPostgresStores(options: PostgresOptions): Promise<Stor
   const views = new PostgresWebhookViews(db);
   return {
     backend: 'postgres',
-    calls: bound<CallStore>(calls, callViews),
+    calls: bound<CallStore>(calls, callViews, new PostgresCallRetention(db)),
     webhooks: bound<WebhookStore>(inbox, forwards, views, new PostgresDeadLetters(db)),
     sessions: new PostgresSessions(db),
     signals,

@@ -7,7 +7,7 @@ import { SqliteCallViews } from './call-views';
 import { idList } from './id-list';
 import { unsynced } from './unsynced';
 
-type WritePart = Omit<CallStore, keyof SqliteCallViews>;
+type WritePart = Omit<CallStore, keyof SqliteCallViews | 'pruneCalls'>;
 
 /** Calls, codes and their deliveries in the SQLite file. */
 export class SqliteCallStore implements SyncOf<WritePart> {

@@ -4,6 +4,7 @@ import type { Stores } from '../stores';
 import type { CallStore } from '../call-store';
 import type { WebhookStore } from '../webhook-store';
 import { asyncOf } from './async-of';
+import { SqliteCallRetention } from './call-retention';
 import { SqliteCallStore } from './call-store';
 import { SqliteCallViews } from './call-views';
 import { openDatabase, type OpenOptions } from './database';
@@ -22,7 +23,7 @@ export function openSqliteStores(dataDir: string, options: OpenOptions = { migra
   const signals = new LocalSignals();
   return {
     backend: 'sqlite',
-    calls: asyncOf<CallStore>(new SqliteCallStore(db), new SqliteCallViews(db)),
+    calls: asyncOf<CallStore>(new SqliteCallStore(db), new SqliteCallViews(db), new SqliteCallRetention(db)),
     webhooks: asyncOf<WebhookStore>(new SqliteInbox(db, wal), new SqliteForwards(db), new SqliteWebhookViews(db), new SqliteDeadLetters(db)),
     sessions: asyncOf<SessionStore>(new SqliteSessions(db)),
     signals,
