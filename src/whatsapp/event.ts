@@ -34,6 +34,11 @@ export interface WhatsAppEvent {
   messageId?: string | null;
   recipientId?: string | null;
   /**
+   * Edits and revokes (`type` `edit` or `revoke`): the id of the message the customer edited or
+   * deleted, from `edit.original_message_id` or `revoke.original_message_id`; null when absent.
+   */
+  originalMessageId?: string | null;
+  /**
    * Statuses: true when a later status of the same message was seen first (Meta does not keep
    * order); the message's latest status stays the later one.
    */

@@ -15,10 +15,14 @@ import {
 } from './payload-schema';
 import { payloadLimitProblem } from './payload-limits';
 
-/** Message types Meta documents; anything else is passed on as `unknown` (its own `type` kept in `data`). */
+/**
+ * Message types Meta documents, and `edit` and `revoke` (a customer edited or deleted a message they
+ * sent), seen in recorded webhook traffic; anything else is passed on as `unknown` (its own `type`
+ * kept in `data`).
+ */
 export const KNOWN_MESSAGE_TYPES = new Set([
   'text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'interactive',
-  'button', 'reaction', 'order', 'system', 'request_welcome', 'unsupported',
+  'button', 'reaction', 'order', 'system', 'request_welcome', 'unsupported', 'edit', 'revoke',
 ]);
 
 export type Normalized = { ok: true; events: WhatsAppEvent[] } | { ok: false; problem: string };
@@ -123,6 +127,7 @@ function messagesEvents(value: MessagesValue, base: Base): WhatsAppEvent[] {
       timestamp: isoOf(m.timestamp),
       from: m.from ?? null,
       contact: contactOf(m.from),
+      ...originalOf(type, m),
       ...(m.errors ? { errors: explainErrors(m.errors) } : {}),
       data: item,
     };
@@ -159,6 +164,16 @@ function messagesEvents(value: MessagesValue, base: Base): WhatsAppEvent[] {
     }),
   );
   return [...messages, ...statuses, ...errors];
+}
+
+/**
+ * An edit or a revoke names the message it changes: a receiver finds it by that id (the new
+ * content of an edit stays in `data.edit.message`, typed as any message).
+ */
+function originalOf(type: string, m: z.infer<typeof messageSchema>): Pick<WhatsAppEvent, 'originalMessageId'> {
+  if (type === 'edit') return { originalMessageId: m.edit?.original_message_id ?? null };
+  if (type === 'revoke') return { originalMessageId: m.revoke?.original_message_id ?? null };
+  return {};
 }
 
 function fieldEvent(value: unknown, base: Base): WhatsAppEvent {

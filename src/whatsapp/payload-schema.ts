@@ -44,11 +44,16 @@ export const contactSchema = z.looseObject({
   profile: z.looseObject({ name: text }).optional().catch(undefined),
 });
 
+/** What an edit or a revoke points at: the message edited or deleted. */
+const original = z.looseObject({ original_message_id: text }).optional().catch(undefined);
+
 export const messageSchema = z.looseObject({
   id: text,
   from: text,
   timestamp: seconds,
   type: text,
+  edit: original,
+  revoke: original,
   errors: z.array(z.unknown()).optional().catch(undefined),
 });
 

@@ -92,6 +92,41 @@ describe('message events', () => {
     expect(event.data).toMatchObject({ type: 'hologram' });
   });
 
+  it('reads an edit as its own type, naming the message edited, the new content kept in data', () => {
+    const event = only(normalizeFixture('edit'));
+    expect(event).toMatchObject({
+      kind: 'message',
+      type: 'edit',
+      originalMessageId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzNzJFQTA4Q0FCMzNFNzFDMDJDNgA=',
+      from: '16505551234',
+    });
+    expect(event.data).toMatchObject({ edit: { message: { type: 'text', text: { body: 'Olá! Cañón 🎉 (corrigido: às 18h)' } } } });
+  });
+
+  it('reads a revoke as its own type, naming the message deleted', () => {
+    const event = only(normalizeFixture('revoke'));
+    expect(event).toMatchObject({
+      kind: 'message',
+      type: 'revoke',
+      originalMessageId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzNzJFQTA4Q0FCMzNFNzFDMDJDNgA=',
+    });
+  });
+
+  it('keeps an edit or a revoke without the original id (or with one that is not text) as its type, the id null', () => {
+    const edit = { ...firstMessage('edit'), edit: { message: { type: 'text', text: { body: 'x' } } } };
+    const revoke = { ...firstMessage('revoke'), revoke: { original_message_id: 42 } };
+    const events = normalizeBody(messagesWebhook({ metadata: { phone_number_id: PHONE_NUMBER_ID }, messages: [edit, revoke] }));
+    expect(events.map((e) => [e.type, e.originalMessageId])).toEqual([
+      ['edit', null],
+      ['revoke', null],
+    ]);
+  });
+
+  it('gives messages of other types no originalMessageId', () => {
+    expect(only(normalizeFixture('text'))).not.toHaveProperty('originalMessageId');
+    expect(only(normalizeFixture('reaction'))).not.toHaveProperty('originalMessageId');
+  });
+
   it('explains the errors of an unsupported message from the catalog', () => {
     const event = only(normalizeFixture('unsupported'));
     expect(event.type).toBe('unsupported');
