@@ -13,6 +13,7 @@ import type { CallStore, Recipient } from './store/call-store';
 import type { WebhookStore } from './store/webhook-store';
 import { CallFlow } from './voice/call-flow';
 import type { CodeSpool } from './voice/code-spool';
+import type { ForwardingRules } from './voice/forward-budget';
 import { voiceRoutes } from './voice/routes';
 import type { CallPlan } from './voice/twiml';
 import type { NodeHandler } from './whatsapp/intake';
@@ -41,6 +42,8 @@ export interface AppDeps {
   onSpooled: () => void;
   /** How long a call without a code waits for its transcript before the team gets the recording. */
   missedCallDeadlineMs: number;
+  /** CALL_FORWARD_LIMIT and CALLERS_ALLOWED: which calls reach the recipients. */
+  callForwarding: ForwardingRules;
   webhooks: WebhookStore;
   /** Dead letters, replay and backfill, behind `/api`. */
   redelivery: RedeliveryDeps;
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
     recipients: deps.recipients,
     onDeliveriesStored: deps.onDeliveriesStored,
     missedCallDeadlineMs: deps.missedCallDeadlineMs,
+    forwarding: deps.callForwarding,
   });
   app.use(opsRoutes(deps));
   app.use(deps.page.routes);

@@ -35,6 +35,11 @@ export interface Config {
   /** When false (local mode without real Twilio credentials), SMS go to the outbox. */
   smsViaTwilio: boolean;
   codeLength: number;
+  /**
+   * Which calls reach the recipients: at most `limit` per hour (CALL_FORWARD_LIMIT), and only from
+   * `callersAllowed` (CALLERS_ALLOWED, E.164 prefixes; null: every caller). See voice/forward-budget.ts.
+   */
+  callForwarding: { limit: number; callersAllowed: string[] | null };
   voiceLanguage: string;
   logLevel: string;
   /** LOG_FORMAT: `auto` is human-readable on a terminal and JSON lines otherwise. */
@@ -192,6 +197,12 @@ const schema = z.object({
     blankIsUnset,
     z.coerce.number({ error: 'must be a whole number from 4 to 10' }).int().min(4).max(10).default(6),
   ),
+  // Anyone can phone the number, and each call it forwards costs an email and an SMS per recipient.
+  CALL_FORWARD_LIMIT: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number of calls per hour from 1 to 1000' }).int().min(1).max(1000).default(10),
+  ),
+  CALLERS_ALLOWED: list(/^\+[1-9]\d{0,14}$/, 'an E.164 prefix such as +1650 or +44'),
   VOICE_LANGUAGE: z.preprocess(
     blankIsUnset,
     z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, 'must be a language tag such as en-US').default('en-US'),
@@ -447,6 +458,7 @@ function build(
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.EMAIL_FROM ?? `wa-onboard <wa-onboard@localhost>` } : undefined,
     smsViaTwilio: options.smsViaTwilio,
     codeLength: e.CODE_LENGTH,
+    callForwarding: { limit: e.CALL_FORWARD_LIMIT, callersAllowed: e.CALLERS_ALLOWED.length > 0 ? e.CALLERS_ALLOWED : null },
     voiceLanguage: e.VOICE_LANGUAGE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

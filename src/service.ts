@@ -157,6 +157,7 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     spool: deliveries.codeSpool,
     onSpooled: () => deliveries.spool.kick(),
     missedCallDeadlineMs: options.missedCallDeadlineMs ?? 15 * 60_000,
+    callForwarding: config.callForwarding,
     whatsapp: { verifyToken: config.whatsapp.verifyToken, intake: whatsapp.intake },
     forwardTargets: whatsapp.forwarder.targets,
     redelivery: whatsapp.redelivery,

@@ -1,4 +1,6 @@
 import type { DeliveryJob } from '../store/call-store';
+import { callerWords, CALLER_WORDS_MAX, oneLine } from './plain-text';
+import { pauseEmail, pauseSms } from './pause-notice';
 import type { OutgoingEmail, OutgoingSms } from './ports';
 
 const SOURCE_WORDS = { dtmf: 'keyed in', speech: 'spoken on the call', transcription: "in the call's transcript" };
@@ -10,6 +12,9 @@ const SOURCE_WORDS = { dtmf: 'keyed in', speech: 'spoken on the call', transcrip
 export const REHEARSAL_PREFIX = '[rehearsal] ';
 const REHEARSAL_NOTE = "This is a rehearsal (wa-onboard simulate call), not Meta's call: a code in it is made up. Do not enter it anywhere.";
 
+/** A phone number as Twilio gave it (`From` is whatever caller id was presented): one short line. */
+const NUMBER_MAX = 40;
+
 /** The subject or SMS text, marked when the call was a rehearsal. */
 function marked(job: DeliveryJob, text: string): string {
   return job.call.rehearsal ? REHEARSAL_PREFIX + text : text;
@@ -20,21 +25,24 @@ function rehearsalLines(job: DeliveryJob): string[] {
   return job.call.rehearsal ? [REHEARSAL_NOTE, ''] : [];
 }
 
-/** The email for a delivery: the code itself, or the notice that a call ended without one. */
+/** The email for a delivery: the code itself, the notice that a call ended without one, or that forwarding paused. */
 export function emailFor(job: DeliveryJob): OutgoingEmail {
+  if (job.kind === 'paused') return pauseEmail(job);
   const { call, code } = job;
+  const to = oneLine(call.to, NUMBER_MAX);
+  const from = oneLine(call.from, NUMBER_MAX);
   if (code) {
     return {
       to: job.recipient,
-      subject: marked(job, `WhatsApp verification code for ${call.to}: ${code.code}`),
+      subject: marked(job, `WhatsApp verification code for ${to}: ${code.code}`),
       text: [
         ...rehearsalLines(job),
-        `Meta's verification call to ${call.to} gave the code:`,
+        `Meta's verification call to ${to} gave the code:`,
         '',
         `    ${code.code}`,
         '',
         `Heard ${SOURCE_WORDS[code.source]} at ${code.receivedAt.toISOString()}.`,
-        `Call ${call.callSid} from ${call.from}.`,
+        `Call ${call.callSid} from ${from}.`,
         '',
         'Enter it in WhatsApp Manager, or run verify_code with it, before Meta asks for a new one.',
       ].join('\n'),
@@ -42,13 +50,13 @@ export function emailFor(job: DeliveryJob): OutgoingEmail {
   }
   return {
     to: job.recipient,
-    subject: marked(job, `No code heard on the verification call to ${call.to}`),
+    subject: marked(job, `No code heard on the verification call to ${to}`),
     text: [
       ...rehearsalLines(job),
-      `A call to ${call.to} from ${call.from} (${call.callSid}) ended without a full code.`,
+      `A call to ${to} from ${from} (${call.callSid}) ended without a full code.`,
       '',
       call.recordingUrl ? `Recording: ${call.recordingUrl}` : 'No recording was made.',
-      call.heard.length > 0 ? `What was heard:\n${call.heard.map((h) => `  - ${h}`).join('\n')}` : 'Nothing was heard.',
+      callerWords(call.heard, CALLER_WORDS_MAX.email) ?? 'Nothing was heard.',
       '',
       'Listen to the recording for the code, or request a new call from Meta.',
     ].join('\n'),
@@ -60,10 +68,12 @@ export function emailFor(job: DeliveryJob): OutgoingEmail {
  * whole recording link (Twilio's are 123 characters), even if that takes two.
  */
 export function smsFor(job: DeliveryJob): OutgoingSms {
+  if (job.kind === 'paused') return pauseSms(job);
   const { call, code } = job;
-  if (code) return { to: job.recipient, body: marked(job, `WhatsApp verification code for ${call.to}: ${code.code}`) };
-  const heard = call.heard.join(' / ');
-  const said = heard ? ` Heard: "${heard.length > 60 ? `${heard.slice(0, 59)}…` : heard}".` : '';
+  const to = oneLine(call.to, NUMBER_MAX);
+  if (code) return { to: job.recipient, body: marked(job, `WhatsApp verification code for ${to}: ${code.code}`) };
+  const words = callerWords(call.heard, CALLER_WORDS_MAX.sms);
+  const said = words ? ` ${words}.` : '';
   const recording = call.recordingUrl ? ` Recording: ${call.recordingUrl}` : '';
-  return { to: job.recipient, body: marked(job, `No code heard on Meta's call to ${call.to}.${said}${recording}`) };
+  return { to: job.recipient, body: marked(job, `No code heard on Meta's call to ${to}.${said}${recording}`) };
 }

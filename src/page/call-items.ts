@@ -1,4 +1,5 @@
-import type { CallView, CodeSource, DeliveryView } from '../store/call-store';
+import type { CallView, CodeSource, DeliveryView, Forwarding } from '../store/call-store';
+import { HELD_REASONS } from '../voice/forward-budget';
 import type { CallItem, CallWithoutCode, CodeItem, ItemState } from './checklist';
 import type { PageSnapshot } from './page-snapshot';
 
@@ -19,7 +20,18 @@ export function callItem({ latestCall: call, settings }: PageSnapshot): CallItem
     return { id: 'call', title: 'Verification call', state: 'waiting', summary: `No call yet. Meta will call ${number}.`, details };
   }
   const summary = rehearsal ? `A rehearsal call (wa-onboard simulate call) to ${call.to}.` : `A call from ${call.from} to ${call.to}.`;
+  // Held back: nothing of it reached the team. A flood, a stranger, or Meta calling from a number
+  // CALLERS_ALLOWED lacks: the operator should look.
+  if (call.forwarding !== 'forwarded') {
+    return { id: 'call', title: 'Verification call', state: 'attention', summary: `${summary} ${notForwarded(call.forwarding)}`, details };
+  }
   return { id: 'call', title: 'Verification call', state: 'done', summary, details };
+}
+
+/** "Not forwarded: over the hourly limit (CALL_FORWARD_LIMIT)." */
+export function notForwarded(forwarding: Exclude<Forwarding, 'forwarded'>): string {
+  const setting = forwarding === 'over-limit' ? 'CALL_FORWARD_LIMIT' : 'CALLERS_ALLOWED';
+  return `Not forwarded: ${HELD_REASONS[forwarding]} (${setting}).`;
 }
 
 /** Past this, a call without a code is over whatever else is known: every notice would have gone. */
@@ -76,6 +88,10 @@ export function codeItem({ latestCall, latestCode: code, settings }: PageSnapsho
     );
   }
   if (!code) return item('waiting', 'No code heard yet.');
+  if (code.forwarding !== 'forwarded') {
+    const whose = code.rehearsal ? "A rehearsal's code (wa-onboard simulate call), not Meta's. " : '';
+    return item('attention', `${whose}Heard by ${SOURCE_LABELS[code.source]}. ${notForwarded(code.forwarding)} It is only here.`);
+  }
   const heard = `Heard by ${SOURCE_LABELS[code.source]}. ${describeDeliveries(code.deliveries)}`;
   // A rehearsal's code is made up: say so before anyone copies it into Meta's form.
   return item(deliveryState(code.deliveries), code.rehearsal ? `A rehearsal's code (wa-onboard simulate call), not Meta's. ${heard}` : heard);

@@ -52,6 +52,7 @@ export interface OperatorPage {
  */
 export const CALL_WRITES_SHOWN: Record<keyof CallStore, boolean> = {
   recordCall: true,
+  admitCall: true,
   addHeard: true,
   setRecordingUrl: true,
   markFallback: true,

@@ -2,6 +2,7 @@ import type { DeliveryView } from '../store/call-store';
 import { plural, type CallItem, type CallWithoutCode, type CodeItem, type ConfigurationItem, type EventsItem, type FailuresItem, type ForwardingItem, type WebhookItem } from './checklist';
 import { html, type SafeHtml } from './html';
 import { timeAgo } from './time-ago';
+import { HELD_REASONS } from '../voice/forward-budget';
 
 /** The details under each checklist item. Every value goes through `html`, so none becomes markup. */
 
@@ -50,6 +51,7 @@ export function callDetails({ call, rehearsal, number }: CallItem['details'], no
     ['To', call.to === number ? call.to : `${call.to} (not ${number})`],
     ['Started', when(call.startedAt, now)],
     ['Call SID', html`<code>${call.callSid}</code>`],
+    ['Forwarded', call.forwarding === 'forwarded' ? 'yes' : html`<strong data-forwarding="${call.forwarding}">not forwarded: ${HELD_REASONS[call.forwarding]}</strong>`],
   ])}${notices}`;
 }
 
@@ -69,6 +71,7 @@ ${recording(callWithoutCode)}
 <button type="button" class="copy" data-copy="${code.code}" hidden>Copy code</button>
 </div>
 <p class="meta">Heard ${when(code.receivedAt, now)} by ${sourceLabel}, ${code.rehearsal ? 'on a rehearsal (wa-onboard simulate call): it is made up, not for Meta' : `on the call from ${code.from}`}.</p>
+${code.forwarding !== 'forwarded' ? html`<p class="error" data-forwarding="${code.forwarding}">Not forwarded: ${HELD_REASONS[code.forwarding]}. No email or SMS was sent for it.</p>` : null}
 ${code.deliveries.length > 0 ? html`<h3>Deliveries</h3>${deliveryList(code.deliveries, now)}` : null}`;
 }
 

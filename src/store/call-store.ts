@@ -4,8 +4,18 @@ import type { Claim } from './claims';
 export type CodeSource = 'dtmf' | 'speech' | 'transcription';
 export type Channel = 'email' | 'sms';
 export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
-/** A code to forward, or the notice that a call ended with no code (recording link, what was heard). */
-export type DeliveryKind = 'code' | 'missed-call';
+/**
+ * A code to forward, the notice that a call ended with no code (recording link, what was heard), or
+ * the notice that forwarding paused: more calls came in an hour than CALL_FORWARD_LIMIT allows.
+ */
+export type DeliveryKind = 'code' | 'missed-call' | 'paused';
+/**
+ * Whether a call's code and "no code heard" notice go to the recipients: `forwarded`, or held back
+ * (stored and shown, never sent): `over-limit` (CALL_FORWARD_LIMIT calls were forwarded in the hour
+ * before it), `caller-not-allowed` (its caller is outside CALLERS_ALLOWED). Decided once per call,
+ * by its first request (see `admitCall` and voice/forward-budget.ts).
+ */
+export type Forwarding = 'forwarded' | 'over-limit' | 'caller-not-allowed';
 
 export interface CallInfo {
   callSid: string;
@@ -17,6 +27,38 @@ export interface CallInfo {
    * an older release: not a rehearsal.
    */
   rehearsal?: boolean;
+  /**
+   * What `recordCall` and `captureCode` record a call they are first to see with: a code spooled
+   * while the database was down carries its call's verdict. Absent: forwarded. `admitCall` decides
+   * its own.
+   */
+  forwarding?: Forwarding;
+}
+
+/** What the window before a new call holds, for the budget rule to decide on (see `Admission`). */
+export interface AdmissionWindow {
+  /** Calls forwarded that started in the window. */
+  forwarded: number;
+  /** Whether a pause notice was stored in the window. */
+  paused: boolean;
+}
+
+/** How `admitCall` decides a new call's forwarding: the domain's rule, applied inside the store's transaction. */
+export interface Admission {
+  /** How far back the window reaches from the call's start. */
+  windowMs: number;
+  decide(window: AdmissionWindow): { forwarding: Forwarding; pause: boolean };
+  /** Who the pause notice goes to. */
+  recipients: Recipient[];
+}
+
+/** What `admitCall` did. */
+export interface AdmittedCall {
+  forwarding: Forwarding;
+  /** The call was new: this request recorded it and decided its forwarding. */
+  created: boolean;
+  /** A pause notice was stored with it (one delivery per recipient): wake the delivery worker. */
+  pauseNotice: boolean;
 }
 
 export interface Recipient {
@@ -71,6 +113,8 @@ export interface CallView {
   rehearsal: boolean;
   /** The "no code heard" notice, one delivery per recipient, once scheduled. */
   notices: DeliveryView[];
+  /** Whether its code and notice go to the recipients, or why they are held back. */
+  forwarding: Forwarding;
 }
 
 export interface CodeView {
@@ -82,6 +126,8 @@ export interface CodeView {
   receivedAt: string;
   /** Heard on a rehearsal (`wa-onboard simulate call`): made up, never Meta's. */
   rehearsal: boolean;
+  /** Whether it was sent to the recipients, or why it was held back (then `deliveries` is empty). */
+  forwarding: Forwarding;
   deliveries: DeliveryView[];
 }
 
@@ -105,8 +151,21 @@ export interface PlannedDelivery extends Recipient {
  * due delivery to one instance only, until its lease passes.
  */
 export interface CallStore {
-  /** Records a call the first time it is seen; later calls with the same SID change nothing. */
+  /**
+   * Records a call the first time it is seen (forwarded unless `call.forwarding` says otherwise);
+   * later calls with the same SID change nothing.
+   */
   recordCall(call: CallInfo, at: Date): Promise<void>;
+  /**
+   * Records a call the first time it is seen, its forwarding decided by `admission.decide` from the
+   * window before `at`: the calls forwarded that started in it, and whether a pause notice was
+   * stored in it. The count, the decision, the call and the pause notice it asks for (one delivery
+   * per recipient, due at once) are one transaction, serialised with every other admission, on
+   * PostgreSQL across instances: of any number of calls arriving at once on any instances, no more
+   * are forwarded than the rule allows, and one pause notice goes out per window. A call already
+   * recorded keeps its forwarding, which is returned; nothing changes.
+   */
+  admitCall(call: CallInfo, at: Date, admission: Admission): Promise<AdmittedCall>;
   /** Keeps what was heard without a full code, for the missed-call notice. */
   addHeard(callSid: string, text: string): Promise<void>;
   /** Keeps a recording link; `replace: false` keeps one already stored. */

@@ -1,4 +1,4 @@
-import type { CallView, Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus, DeliveryView } from './call-store';
+import type { CallView, Channel, CodeSource, CodeView, DeliveryJob, DeliveryKind, DeliveryStatus, DeliveryView, Forwarding } from './call-store';
 import type { DeadLetter, DeadLetterStatus, ForwardJob } from './webhook-store';
 
 /**
@@ -39,6 +39,7 @@ export interface CodeRow {
   from_number: string;
   to_number: string;
   rehearsal: FlagColumn;
+  forwarding: Forwarding;
 }
 
 export interface CallRow {
@@ -51,6 +52,7 @@ export interface CallRow {
   fallback_at: Time | null;
   codes: number;
   rehearsal: FlagColumn;
+  forwarding: Forwarding;
 }
 
 export interface DeliveryRow {
@@ -94,6 +96,7 @@ export function toCodeView(row: CodeRow, deliveries: DeliveryRow[]): CodeView {
     to: row.to_number,
     receivedAt: new Date(row.received_at).toISOString(),
     rehearsal: Boolean(row.rehearsal),
+    forwarding: row.forwarding,
     deliveries: deliveries.map(toDeliveryView),
   };
 }
@@ -110,6 +113,7 @@ export function toCallView(row: CallRow, notices: DeliveryRow[]): CallView {
     codes: row.codes,
     rehearsal: Boolean(row.rehearsal),
     notices: notices.map(toDeliveryView),
+    forwarding: row.forwarding,
   };
 }
 

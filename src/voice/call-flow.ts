@@ -1,10 +1,12 @@
 import type { Clock } from '../delivery/ports';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { CallInfo, CallStore, CodeSource, Recipient } from '../store/call-store';
+import type { CallInfo, CallStore, CodeSource, Forwarding, Recipient } from '../store/call-store';
 import { StoreError } from '../store/store-error';
+import { CallAdmission } from './call-admission';
 import type { CodeSpool } from './code-spool';
 import { explainCodeExtraction } from './extract-code';
+import { HELD_REASONS, type ForwardingRules } from './forward-budget';
 import type { TwilioCallParams } from './twilio-params';
 import { goodbyeTwiml, hangupTwiml, listenTwiml, recordTwiml, type CallPlan } from './twiml';
 
@@ -27,6 +29,8 @@ export interface CallFlowDeps {
    * 10 minutes". Most calls tell us sooner (see `callRecorded` and `transcribed`).
    */
   missedCallDeadlineMs: number;
+  /** CALL_FORWARD_LIMIT and CALLERS_ALLOWED: which calls reach the recipients (see forward-budget.ts). */
+  forwarding: ForwardingRules;
 }
 
 /**
@@ -40,9 +44,23 @@ export interface CallFlowDeps {
  * The call goes on when the store fails (the database restarting, say): what cannot be recorded
  * is logged and left out, Twilio still gets the TwiML to listen, and a code heard meanwhile goes
  * to the local spool, to be delivered from there and stored once the database is back.
+ *
+ * A call held back (over CALL_FORWARD_LIMIT, or from outside CALLERS_ALLOWED) goes exactly the same
+ * way, answered, heard and stored, except that nothing of it is sent: Twilio and the caller see no
+ * difference, and the operator page and `/api/codes` show it, and why.
  */
 export class CallFlow {
-  constructor(private readonly deps: CallFlowDeps) {}
+  private readonly admission: CallAdmission;
+
+  constructor(private readonly deps: CallFlowDeps) {
+    this.admission = new CallAdmission({
+      store: deps.store,
+      rules: deps.forwarding,
+      recipients: deps.recipients,
+      logger: deps.logger,
+      onDeliveriesStored: deps.onDeliveriesStored,
+    });
+  }
 
   /** `POST /twilio/voice`: start (or continue) listening. */
   async answer(params: TwilioCallParams, listen: number): Promise<string> {
@@ -50,12 +68,14 @@ export class CallFlow {
     // A doctor's probe gets the very TwiML a call gets, and no record or missed-call notice.
     if (params.WaOnboardProbe) return listenTwiml(plan, listen);
     const now = clock.now();
-    await this.tolerate('record the call', params, () => store.recordCall(callOf(params), now));
+    const forwarding = await this.admit(params);
     if (listen === 1) {
-      const dueAt = new Date(now.getTime() + this.deps.missedCallDeadlineMs);
-      await this.tolerate('schedule the missed-call notice', params, () => store.scheduleMissedCallNotice(params.CallSid, recipients, dueAt, now));
+      if (forwarding === 'forwarded') {
+        const dueAt = new Date(now.getTime() + this.deps.missedCallDeadlineMs);
+        await this.tolerate('schedule the missed-call notice', params, () => store.scheduleMissedCallNotice(params.CallSid, recipients, dueAt, now));
+      }
       this.deps.metrics.callAnswered();
-      this.deps.logger.info({ callSid: params.CallSid, from: params.From }, 'answered a call; listening for the code');
+      this.deps.logger.info({ callSid: params.CallSid, from: params.From, forwarding }, 'answered a call; listening for the code');
     }
     // The last try's document ends in the recording: from here on a transcript is coming.
     if (listen >= plan.maxListens) await this.tolerate('note the fallback', params, () => store.markFallback(params.CallSid, now));
@@ -86,22 +106,28 @@ export class CallFlow {
    * the team hears of it now.
    */
   async callRecorded(params: TwilioCallParams): Promise<void> {
-    await this.keepRecording(params, { replace: true });
+    const forwarding = await this.keepRecording(params, { replace: true });
     const state = await this.tolerate('read the call', params, () => this.deps.store.callState(params.CallSid));
-    if (state && !state.hasCode && !state.fallback) await this.noCode(params, 'the call ended before the fallback recording');
+    if (state && !state.hasCode && !state.fallback) await this.noCode(params, forwarding, 'the call ended before the fallback recording');
   }
 
   /** `POST /twilio/transcription`: the fallback recording's transcript, our last chance at the code. */
   async transcribed(params: TwilioCallParams): Promise<void> {
-    await this.keepRecording(params, { replace: false });
+    const forwarding = await this.keepRecording(params, { replace: false });
     const completed = params.TranscriptionStatus === undefined || params.TranscriptionStatus === 'completed';
     if (completed && (await this.capture(params, params.TranscriptionText, 'transcription'))) return;
-    await this.noCode(params, `no code in the transcript (${params.TranscriptionStatus ?? 'no status'})`);
+    await this.noCode(params, forwarding, `no code in the transcript (${params.TranscriptionStatus ?? 'no status'})`);
   }
 
-  /** Sends the "no code heard" notice now rather than at the deadline. */
-  private async noCode(params: TwilioCallParams, reason: string): Promise<void> {
+  /** Sends the "no code heard" notice now rather than at the deadline, if the call is forwarded. */
+  private async noCode(params: TwilioCallParams, forwarding: Forwarding | undefined, reason: string): Promise<void> {
     const { store, clock, recipients } = this.deps;
+    if (forwarding !== 'forwarded') {
+      // Held back, or not known (the store failed: nothing could be scheduled anyway).
+      const why = forwarding ? HELD_REASONS[forwarding] : 'the store is unavailable';
+      this.deps.logger.warn({ callSid: params.CallSid, reason }, `no code heard; the call is not forwarded (${why})`);
+      return;
+    }
     const now = clock.now();
     // Scheduling is a no-op when answer() already did; it covers a call answered before a restart.
     await this.tolerate('send the missed-call notice', params, async () => {
@@ -112,13 +138,17 @@ export class CallFlow {
     this.deps.onDeliveriesStored();
   }
 
-  /** Keeps the call and its recording link, if the store answers. */
-  private async keepRecording(params: TwilioCallParams, options: { replace: boolean }): Promise<void> {
-    const { store, clock } = this.deps;
-    await this.tolerate('keep the recording', params, async () => {
-      await store.recordCall(callOf(params), clock.now());
-      if (params.RecordingUrl) await store.setRecordingUrl(params.CallSid, params.RecordingUrl, options);
-    });
+  /** Keeps the call and its recording link, if the store answers; the call's forwarding, if known. */
+  private async keepRecording(params: TwilioCallParams, options: { replace: boolean }): Promise<Forwarding | undefined> {
+    const forwarding = await this.admit(params);
+    const url = params.RecordingUrl;
+    if (forwarding && url) await this.tolerate('keep the recording', params, () => this.deps.store.setRecordingUrl(params.CallSid, url, options));
+    return forwarding;
+  }
+
+  /** Records the call (the first time, deciding its forwarding); undefined when the store failed. */
+  private admit(params: TwilioCallParams): Promise<Forwarding | undefined> {
+    return this.tolerate('record the call', params, () => this.admission.admit(callOf(params), this.deps.clock.now()));
   }
 
   /**
@@ -137,7 +167,7 @@ export class CallFlow {
 
   /** Stores the code heard in `text`, if there is a full one. True when there was. */
   private async capture(params: TwilioCallParams, text: string | undefined, source: CodeSource): Promise<boolean> {
-    const { store, clock, plan, recipients, metrics, logger } = this.deps;
+    const { store, clock, plan, metrics, logger } = this.deps;
     const { code, ...why } = explainCodeExtraction(text, { length: plan.codeLength, language: plan.language });
     if (!code) {
       // The reason ("no run of exactly 6 digits", "ambiguous: 2 different codes") holds no digits.
@@ -147,23 +177,29 @@ export class CallFlow {
       return false;
     }
     const now = clock.now();
-    const captured = { call: callOf(params), code, source, receivedAt: now };
+    const call = callOf(params);
+    let forwarding: Forwarding | undefined;
     let created: boolean;
     try {
-      ({ created } = await store.captureCode(captured, recipients, now));
+      forwarding = await this.admission.admit(call, now);
+      ({ created } = await store.captureCode({ call, code, source, receivedAt: now }, this.admission.recipientsFor(forwarding), now));
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
-      // The code must not be lost: kept on local disk, delivered from there, stored later.
-      await this.deps.spool.keep(captured, recipients);
-      logger.warn({ callSid: params.CallSid, source, err: error.message }, 'the store is unavailable: the code is spooled on local disk and delivered from there');
+      // The code must not be lost: kept on local disk, delivered from there, stored later, with
+      // its call's forwarding (checked by caller alone when the store could not count the budget).
+      forwarding ??= this.admission.withoutStore(call);
+      const spooled = { call: { ...call, forwarding }, code, source, receivedAt: now };
+      await this.deps.spool.keep(spooled, this.admission.recipientsFor(forwarding));
+      logger.warn({ callSid: params.CallSid, source, forwarding, err: error.message }, 'the store is unavailable: the code is spooled on local disk and delivered from there');
       metrics.codeCaptured(source);
       this.deps.onSpooled();
       return true;
     }
     if (created) {
       metrics.codeCaptured(source);
-      logger.info({ callSid: params.CallSid, source, recipients: recipients.length }, 'code captured');
-      this.deps.onDeliveriesStored();
+      const sentTo = this.admission.recipientsFor(forwarding).length;
+      logger.info({ callSid: params.CallSid, source, forwarding, recipients: sentTo }, forwarding === 'forwarded' ? 'code captured' : `code captured; not forwarded (${HELD_REASONS[forwarding]})`);
+      if (sentTo > 0) this.deps.onDeliveriesStored();
     } else {
       logger.info({ callSid: params.CallSid, source }, 'code heard again; already stored');
     }

@@ -1,4 +1,5 @@
-import type { CallInfo, CallStore, CapturedCode, DeliveryJob, Recipient } from '../../src/store/call-store';
+import type { Admission, CallInfo, CallStore, CapturedCode, DeliveryJob, Recipient } from '../../src/store/call-store';
+import { admissionFor } from '../../src/voice/forward-budget';
 import type { Stores } from '../../src/store/stores';
 import { describeEachBackend } from './backends';
 import { claimAt } from './claim-at';
@@ -270,6 +271,100 @@ describeEachBackend('the call store', (database) => {
       await calls.recordCall({ ...CALL, from: '+16505550111' }, at(1_000));
       await calls.captureCode(captured('482917', { ...CALL, from: '+16505550122' }, at(2_000)), RECIPIENTS, at(2_000));
       expect(only(await calls.listCodes(10)).from).toBe(CALL.from);
+    });
+  });
+
+  describe('admitCall (the forwarding budget, CALL_FORWARD_LIMIT and CALLERS_ALLOWED)', () => {
+    const callNo = (n: number, from = '+16505550100'): CallInfo => ({ callSid: `CA${String(n).padStart(32, '0')}`, from, to: CALL.to });
+    const limitOf = (limit: number, callersAllowed: string[] | null = null): Admission => admissionFor({ limit, callersAllowed }, '', RECIPIENTS);
+    /** The rule for a caller, as the call flow builds it. */
+    const rule = (call: CallInfo, limit = 3, callersAllowed: string[] | null = null) => admissionFor({ limit, callersAllowed }, call.from, RECIPIENTS);
+
+    it('forwards calls up to the limit in an hour, holds back the next, and stores one pause notice per recipient with it', async () => {
+      const verdicts = [];
+      for (let n = 1; n <= 5; n++) verdicts.push(await calls.admitCall(callNo(n), at(n * 60_000), rule(callNo(n))));
+
+      expect(verdicts.map((v) => v.forwarding)).toEqual(['forwarded', 'forwarded', 'forwarded', 'over-limit', 'over-limit']);
+      expect(verdicts.map((v) => v.pauseNotice)).toEqual([false, false, false, true, false]);
+      const pauses = await claimDue(LATER);
+      expect(pauses.map((j) => [j.kind, j.channel, j.recipient, j.call.callSid])).toEqual([
+        ['paused', 'email', 'ops@example.com', callNo(4).callSid],
+        ['paused', 'sms', '+14155550199', callNo(4).callSid],
+      ]);
+      expect(pauses[0]?.createdAt).toEqual(at(4 * 60_000));
+    });
+
+    it('counts only the calls forwarded in the hour before: a call an hour after the first is forwarded again', async () => {
+      for (let n = 1; n <= 4; n++) await calls.admitCall(callNo(n), at(n * 1_000), rule(callNo(n)));
+      // The first call started at 1 s: at 1 s past the hour it is out of the window.
+      expect((await calls.admitCall(callNo(5), at(3_600_000), rule(callNo(5)))).forwarding).toBe('over-limit');
+      expect((await calls.admitCall(callNo(6), at(3_601_001), rule(callNo(6)))).forwarding).toBe('forwarded');
+    });
+
+    it('stores one pause notice per hour however many calls are held back, and another in the next hour', async () => {
+      const verdicts = [];
+      for (let n = 1; n <= 12; n++) verdicts.push(await calls.admitCall(callNo(n), at(n * 1_000), limitOf(2)));
+      expect(verdicts.filter((v) => v.pauseNotice)).toHaveLength(1);
+
+      // Past the hour the budget has room again; when it is spent, the next call held brings a new notice.
+      const later = [];
+      for (let n = 13; n <= 16; n++) later.push(await calls.admitCall(callNo(n), at(3_700_000 + n), limitOf(2)));
+      expect(later.map((v) => [v.forwarding, v.pauseNotice])).toEqual([
+        ['forwarded', false],
+        ['forwarded', false],
+        ['over-limit', true],
+        ['over-limit', false],
+      ]);
+      expect((await claimDue(LATER)).filter((j) => j.kind === 'paused')).toHaveLength(2 * RECIPIENTS.length);
+    });
+
+    it('holds back a caller outside CALLERS_ALLOWED without spending the budget or pausing anything', async () => {
+      const stranger = callNo(1, '+14155550100');
+      expect(await calls.admitCall(stranger, T0, rule(stranger, 1, ['+1650']))).toEqual({ forwarding: 'caller-not-allowed', created: true, pauseNotice: false });
+      expect((await calls.admitCall(callNo(2), at(1_000), rule(callNo(2), 1, ['+1650']))).forwarding).toBe('forwarded');
+      expect(await claimDue(LATER)).toEqual([]);
+    });
+
+    it("keeps a call's forwarding once decided, for every later request of it", async () => {
+      await calls.admitCall(callNo(1), T0, limitOf(1));
+      expect(await calls.admitCall(callNo(2), at(1_000), limitOf(1))).toMatchObject({ forwarding: 'over-limit', created: true });
+
+      // Later requests of both calls: the budget is not asked again, and nothing more is stored.
+      expect(await calls.admitCall(callNo(1), at(2_000), limitOf(1))).toEqual({ forwarding: 'forwarded', created: false, pauseNotice: false });
+      expect(await calls.admitCall(callNo(2), at(3_000), limitOf(100))).toEqual({ forwarding: 'over-limit', created: false, pauseNotice: false });
+      expect((await claimDue(LATER)).filter((j) => j.kind === 'paused')).toHaveLength(RECIPIENTS.length);
+    });
+
+    it('shows a held call and its code as not forwarded, and why, with no deliveries', async () => {
+      await calls.admitCall(callNo(1), T0, limitOf(1));
+      await calls.admitCall(callNo(2), at(1_000), limitOf(1));
+      await calls.captureCode(captured('482917', callNo(2), at(2_000)), [], at(2_000));
+
+      expect(only(await calls.listCodes(10))).toMatchObject({ code: '482917', forwarding: 'over-limit', deliveries: [] });
+      expect(await calls.latestCall()).toMatchObject({ callSid: callNo(2).callSid, forwarding: 'over-limit' });
+    });
+
+    it('counts a call recorded without admission (a spooled code) as forwarded, and keeps the forwarding a spool carried', async () => {
+      await calls.captureCode(captured('482917', callNo(1), T0), RECIPIENTS, T0);
+      await calls.captureCode(captured('111111', { ...callNo(2, '+14155550100'), forwarding: 'caller-not-allowed' }, T0), [], T0);
+
+      expect((await calls.admitCall(callNo(3), at(1_000), limitOf(1))).forwarding).toBe('over-limit');
+      expect((await calls.listCodes(10)).map((c) => [c.callSid, c.forwarding]).sort()).toEqual([
+        [callNo(1).callSid, 'forwarded'],
+        [callNo(2).callSid, 'caller-not-allowed'],
+      ]);
+    });
+
+    it('stores no pause notice when there is no one to tell', async () => {
+      const nobody = admissionFor({ limit: 1, callersAllowed: null }, '', []);
+      await calls.admitCall(callNo(1), T0, nobody);
+      expect(await calls.admitCall(callNo(2), at(1_000), nobody)).toEqual({ forwarding: 'over-limit', created: true, pauseNotice: false });
+      expect(await claimDue(LATER)).toEqual([]);
+    });
+
+    it('forwards the calls recorded before this release (their forwarding is read as forwarded)', async () => {
+      await calls.recordCall(CALL, T0);
+      expect(await calls.admitCall(CALL, at(1_000), limitOf(1))).toEqual({ forwarding: 'forwarded', created: false, pauseNotice: false });
     });
   });
 

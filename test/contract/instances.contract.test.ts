@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Recipient } from '../../src/store/call-store';
 import { LOCKS } from '../../src/store/postgres/locks';
+import { admissionFor } from '../../src/voice/forward-budget';
 import type { Stores } from '../../src/store/stores';
 import type { WebhookStore } from '../../src/store/webhook-store';
 import { forwardOutcome } from '../../src/whatsapp/webhook-counters';
@@ -103,6 +104,21 @@ describeEachBackend('two instances on one database', (database, backend) => {
     const due = await a.calls.claimDueDeliveries(claimAt(LATER), 1_000);
     expect(due.filter((job) => job.kind === 'missed-call')).toEqual([]);
     expect(due).toHaveLength(20 * RECIPIENTS.length);
+  });
+
+  it('forwards no more calls than the hourly budget allows when both admit calls at once, and pauses once', async () => {
+    const limit = 10;
+    const admission = admissionFor({ limit, callersAllowed: null }, '+16505550100', RECIPIENTS);
+    // 40 calls, half through each instance, all in flight together.
+    const verdicts = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? a : b).calls.admitCall(callOf(300 + n), at(n), admission)),
+    );
+
+    expect(verdicts.filter((v) => v.forwarding === 'forwarded')).toHaveLength(limit);
+    expect(verdicts.filter((v) => v.forwarding === 'over-limit')).toHaveLength(40 - limit);
+    expect(verdicts.filter((v) => v.pauseNotice)).toHaveLength(1);
+    const due = await b.calls.claimDueDeliveries(claimAt(LATER), 1_000);
+    expect(due.filter((job) => job.kind === 'paused')).toHaveLength(RECIPIENTS.length);
   });
 
   it('never hands one delivery to both when both claim at once', async () => {

@@ -103,6 +103,7 @@ export function call(overrides: Partial<CallView> = {}): CallView {
     codes: 0,
     rehearsal: false,
     notices: [],
+    forwarding: 'forwarded',
     ...overrides,
   };
 }
@@ -122,6 +123,7 @@ export function code(overrides: Partial<CodeView> = {}): CodeView {
     to: NUMBER,
     receivedAt: ago(2 * MINUTE),
     rehearsal: false,
+    forwarding: 'forwarded',
     deliveries: [delivery()],
     ...overrides,
   };

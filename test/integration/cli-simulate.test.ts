@@ -88,6 +88,24 @@ describe('wa-onboard simulate call', () => {
     expect(run.stdout).toMatch(/✓ sms to \+15005550001: sent/);
   });
 
+  it('reports a rehearsal held back by CALLERS_ALLOWED as not forwarded, with the fix, and exits 1', async () => {
+    world = await startWorld({ env: { CALLERS_ALLOWED: '+44' } });
+    const run = await runCommand(['simulate', 'call', '--digits', '482913'], world.env);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('✓ The service heard 482913: by dtmf');
+    expect(run.stdout).toMatch(/✗ Not forwarded: caller not allowed: the caller is outside CALLERS_ALLOWED/);
+    expect(world.service.smtp.received).toEqual([]);
+  });
+
+  it('forwards a rehearsal made --from a number CALLERS_ALLOWED lets in', async () => {
+    world = await startWorld({ env: { CALLERS_ALLOWED: '+44' } });
+    const run = await runCommand(['simulate', 'call', '--digits', '482913', '--from', '+447700900123'], world.env);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/✓ email to team@example\.com: sent/);
+  });
+
   it('reports the refusal when the auth token differs from the service\'s', async () => {
     world = await startWorld();
     const run = await runCommand(['simulate', 'call', '--digits', '135790'], { ...world.env, TWILIO_AUTH_TOKEN: 'e'.repeat(32) });

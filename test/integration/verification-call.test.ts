@@ -181,7 +181,7 @@ describe('when no code is heard', () => {
     expect(email?.text).toContain(wholeCall.RecordingUrl);
     expect(email?.text).toContain('your code is 4 8 2');
     const [sms] = await h.twilioApi.waitForMessages(1);
-    expect(sms?.body).toContain('Heard: "your code is 4 8 2"');
+    expect(sms?.body).toContain('The caller said (their words, not ours): "your code is 4 8 2"');
   });
 
   it('waits for the transcript when the call reached the fallback recording', async () => {

@@ -85,6 +85,7 @@ describe('loadConfig in production', () => {
       smtp: { url: 'smtp://user:pass@smtp.example.com:587', from: 'wa-onboard <onboard@example.com>' },
       smsViaTwilio: true,
       codeLength: 6,
+      callForwarding: { limit: 10, callersAllowed: null },
       voiceLanguage: 'en-GB',
       logLevel: 'warn',
       logFormat: 'auto',
@@ -224,6 +225,12 @@ describe('loadConfig with malformed values', () => {
     ['CODE_RETENTION_DAYS', '0'],
     ['CODE_RETENTION_DAYS', '3651'],
     ['CODE_RETENTION_DAYS', '7.5'],
+    ['CALL_FORWARD_LIMIT', '0'],
+    ['CALL_FORWARD_LIMIT', '1001'],
+    ['CALL_FORWARD_LIMIT', 'ten'],
+    ['CALLERS_ALLOWED', '+1650, 1415'],
+    ['CALLERS_ALLOWED', '+44, +0'],
+    ['CALLERS_ALLOWED', '+1650*'],
   ];
 
   it.each(rows)('reports %s=%j by name', (variable, value) => {
@@ -516,6 +523,22 @@ describe("Meta's settings (for the wa-onboard command)", () => {
       expect.stringMatching(/^META_PHONE_NUMBER_ID: must be the numeric phone number id/) as string,
       expect.stringMatching(/^META_GRAPH_VERSION: must be a Graph API version such as v26\.0/) as string,
     ]);
+  });
+});
+
+describe('the phone line: CALL_FORWARD_LIMIT and CALLERS_ALLOWED', () => {
+  it('forwards 10 calls an hour from every caller unless told otherwise', () => {
+    expect(loadConfig(PRODUCTION, noSecretsExpected).config.callForwarding).toEqual({ limit: 10, callersAllowed: null });
+    expect(loadConfig({ ...PRODUCTION, CALLERS_ALLOWED: ' , ' }, noSecretsExpected).config.callForwarding.callersAllowed).toBeNull();
+  });
+
+  it('reads the limit, and the allowed prefixes as a trimmed list', () => {
+    const { callForwarding } = loadConfig({ ...PRODUCTION, CALL_FORWARD_LIMIT: '3', CALLERS_ALLOWED: '+1650, +44 ,+4915' }, noSecretsExpected).config;
+    expect(callForwarding).toEqual({ limit: 3, callersAllowed: ['+1650', '+44', '+4915'] });
+  });
+
+  it('names the entry form when a prefix is not E.164', () => {
+    expect(problemsOf({ ...PRODUCTION, CALLERS_ALLOWED: '1650' }).problems).toEqual(['CALLERS_ALLOWED.0: each entry must be an E.164 prefix such as +1650 or +44']);
   });
 });
 

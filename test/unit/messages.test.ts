@@ -65,12 +65,27 @@ describe('smsFor a code', () => {
 });
 
 describe('emailFor a missed call', () => {
-  it('links the recording and lists what was heard', () => {
+  it("links the recording and quotes what was heard, labelled as the caller's words", () => {
     const email = emailFor(missedCall({ recordingUrl: RECORDING_URL, heard: ['your code is four eight', 'two nine'] }));
     expect(email.subject).toContain('No code heard');
     expect(email.subject).toContain('+14155550123');
     expect(email.text).toContain(`Recording: ${RECORDING_URL}`);
-    expect(email.text).toContain('  - your code is four eight\n  - two nine');
+    expect(email.text).toContain('\nThe caller said (their words, not ours): "your code is four eight / two nine"\n');
+  });
+
+  it('quotes at most 200 characters of what was heard, ending in an ellipsis', () => {
+    const email = emailFor(missedCall({ heard: ['word '.repeat(100)] }));
+    const quoted = /The caller said \(their words, not ours\): "(.*)"/.exec(email.text)?.[1] ?? '';
+    expect(Array.from(quoted)).toHaveLength(200);
+    expect(quoted.endsWith('…')).toBe(true);
+  });
+
+  it('quotes what was heard as one line of plain text: no new line, header, hidden character or closing quote of its own', () => {
+    const heard = ['call now\r\nBcc: victim@example.com', 'visit\u202Eevil\u200B "site" \u0000</p><a href=x>'];
+    const email = emailFor(missedCall({ heard }));
+    const line = email.text.split('\n').find((l) => l.startsWith('The caller said'));
+    expect(line).toBe(`The caller said (their words, not ours): "call now Bcc: victim@example.com / visit evil 'site' </p><a href=x>"`);
+    expect(email.text).not.toMatch(/^Bcc:/m);
   });
 
   it('says so when there is no recording and nothing was heard', () => {
@@ -99,10 +114,51 @@ describe('smsFor a missed call', () => {
 });
 
 describe('smsFor a missed call, with what was heard', () => {
-  it('quotes what was heard, shortened, before the link', () => {
-    const sms = smsFor(missedCall({ recordingUrl: RECORDING_URL, heard: ['your code is four eight', 'two nine one seven and then a long tail of words'] }));
-    expect(sms.body).toContain('Heard: "your code is four eight / two nine one seven and then a lon…".');
+  it("quotes what was heard, labelled as the caller's words and cut to 80 characters, before the link", () => {
+    const sms = smsFor(
+      missedCall({ recordingUrl: RECORDING_URL, heard: ['your code is four eight', 'two nine one seven and then a long tail of words that goes on'] }),
+    );
+    expect(sms.body).toContain(
+      'The caller said (their words, not ours): "your code is four eight / two nine one seven and then a long tail of words that…".',
+    );
     expect(sms.body.endsWith(RECORDING_URL)).toBe(true);
+  });
+
+  it('keeps new lines and control characters the caller said out of the SMS', () => {
+    const sms = smsFor(missedCall({ heard: ['line one\nline two\u0007'] }));
+    expect(sms.body).toBe(`No code heard on Meta's call to +14155550123. The caller said (their words, not ours): "line one line two".`);
+  });
+});
+
+describe('the notice that call forwarding paused', () => {
+  const paused = (overrides: Partial<DeliveryJob> = {}, call: Partial<DeliveryJob['call']> = {}) =>
+    job({ kind: 'paused', code: undefined, ...overrides }, call);
+
+  it('says by email that forwarding paused, why, that calls are still stored, and where to read a code', () => {
+    const email = emailFor(paused());
+    expect(email.subject).toBe('Call forwarding paused for +14155550123: over the hourly limit');
+    expect(email.text).toContain('than CALL_FORWARD_LIMIT lets through');
+    expect(email.text).toContain('Calls are still answered and stored');
+    expect(email.text).toContain('the only\nnotice of it this hour');
+    expect(email.text).toContain(`came from +16505550100 at ${RECEIVED.toISOString()}`);
+    expect(email.text).toContain('CALLERS_ALLOWED');
+  });
+
+  it('says so by SMS in one sentence or two', () => {
+    expect(smsFor(paused({ channel: 'sms' })).body).toBe(
+      'Call forwarding paused for +14155550123: more calls in the last hour than CALL_FORWARD_LIMIT. Calls are still answered and stored; their codes are on the operator page.',
+    );
+  });
+
+  it('is never marked as a rehearsal, whatever the call that reached the limit', () => {
+    expect(emailFor(paused({}, { rehearsal: true })).subject).not.toContain('[rehearsal]');
+    expect(smsFor(paused({ channel: 'sms' }, { rehearsal: true })).body).not.toContain('[rehearsal]');
+  });
+
+  it("quotes the caller's number as one short line", () => {
+    const email = emailFor(paused({}, { from: '+1650\r\nBcc: x@example.com' }));
+    expect(email.text).toContain('came from +1650 Bcc: x@example.com at');
+    expect(email.text).not.toMatch(/^Bcc:/m);
   });
 });
 

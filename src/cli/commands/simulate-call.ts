@@ -3,6 +3,7 @@ import { simulateTwilioCall, type CallStep } from '../../embedded/simulated-twil
 import { sixDigits } from '../../meta/six-digits';
 import type { CodeView } from '../../store/call-store';
 import { extractCode } from '../../voice/extract-code';
+import { HELD_REASONS } from '../../voice/forward-budget';
 import { cliConfig, serviceApiFor, serviceUrlOf } from '../context';
 import { createWaiter } from '../progress';
 import type { CommandContext } from './command-context';
@@ -71,6 +72,12 @@ function report(out: CommandContext['out'], r: { callSid: string; steps: CallSte
   }
   const right = expected === null || heard.code === expected;
   out.mark(right ? 'pass' : 'fail', `The service heard ${heard.code}`, `by ${heard.source}${right ? '' : `, expected ${expected}`}`);
+  if (heard.forwarding !== 'forwarded') {
+    // A rehearsal is a call like any other: the allow-list and the hourly budget apply to it too.
+    out.mark('fail', `Not forwarded: ${HELD_REASONS[heard.forwarding]}`, HELD_FIXES[heard.forwarding]);
+    out.result({ ok: false, callSid: r.callSid, heard, steps: r.steps });
+    return 1;
+  }
   for (const d of heard.deliveries) {
     const mark = d.status === 'sent' ? 'pass' : d.status === 'pending' ? 'skip' : 'fail';
     out.mark(mark, `${d.channel} to ${d.to}`, `${d.status}${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}${d.error ? ` (${d.error})` : ''}`);
@@ -80,6 +87,12 @@ function report(out: CommandContext['out'], r: { callSid: string; steps: CallSte
   out.result({ ok: right && delivered, callSid: r.callSid, heard, steps: r.steps });
   return right && delivered ? 0 : 1;
 }
+
+/** What to do about a rehearsal the service answered and stored but did not forward. */
+const HELD_FIXES = {
+  'caller-not-allowed': "the caller is outside CALLERS_ALLOWED: add its prefix there, or rehearse with --from and a number it allows (the service's setting, not this command's)",
+  'over-limit': 'CALL_FORWARD_LIMIT calls were forwarded in the last hour: wait, or raise the limit (the team was told once)',
+} as const;
 
 /** "Gather, Redirect": the verbs of a TwiML answer, enough to follow the call. */
 function verbsOf(step: CallStep): string {

@@ -1,6 +1,7 @@
-import type { CallInfo, CallStore, CapturedCode, DeliveryJob, PlannedDelivery, Recipient } from '../call-store';
+import type { Admission, AdmittedCall, CallInfo, CallStore, CapturedCode, DeliveryJob, Forwarding, PlannedDelivery, Recipient } from '../call-store';
 import type { Claim } from '../claims';
 import { toJob, type DueRow } from '../rows';
+import { LOCKS } from './locks';
 import { placeholders, type Database, type Query } from './pool';
 
 type WritePart = Omit<CallStore, 'listCodes' | 'latestCall' | 'pruneCalls'>;
@@ -14,6 +15,42 @@ export class PostgresCallStore implements WritePart {
 
   async recordCall(call: CallInfo, at: Date): Promise<void> {
     await recordCallWith(this.db.query, call, at);
+  }
+
+  async admitCall(call: CallInfo, at: Date, admission: Admission): Promise<AdmittedCall> {
+    // Every request of a call but its first finds it here, without waiting for the lock.
+    const known = await forwardingOf(this.db.query, call.callSid);
+    if (known) return { forwarding: known, created: false, pauseNotice: false };
+    // One admission at a time across all instances: the count a decision reads includes every call
+    // decided before it, whichever instance recorded it (read committed reads each statement's
+    // snapshot after the lock is taken).
+    const admitted = await this.db.transaction(
+      async (query): Promise<AdmittedCall> => {
+        const since = new Date(at.getTime() - admission.windowMs);
+        const [window] = await query<{ forwarded: number; paused: boolean; known: Forwarding | null }>(
+          `SELECT (SELECT COUNT(*) FROM calls WHERE forwarding = 'forwarded' AND started_at > $1)::int AS forwarded,
+                  EXISTS (SELECT 1 FROM deliveries WHERE kind = 'paused' AND created_at > $1) AS paused,
+                  (SELECT forwarding FROM calls WHERE call_sid = $2) AS known`,
+          [since, call.callSid],
+        );
+        if (window?.known) return { forwarding: window.known, created: false, pauseNotice: false };
+        const { forwarding, pause } = admission.decide({ forwarded: window?.forwarded ?? 0, paused: window?.paused === true });
+        const inserted = await recordCallWith(query, call, at, forwarding);
+        // A code moved in from a spool records its call without the lock: it is the call's record.
+        if (!inserted) return { forwarding: (await forwardingOf(query, call.callSid)) ?? 'forwarded', created: false, pauseNotice: false };
+        if (!pause || admission.recipients.length === 0) return { forwarding, created: true, pauseNotice: false };
+        const rows = admission.recipients.map((r) => ['paused', call.callSid, r.channel, r.to, at, at]);
+        await query(
+          `INSERT INTO deliveries (kind, call_sid, channel, recipient, next_attempt_at, created_at)
+           VALUES ${placeholders(rows.length, 6)} ON CONFLICT DO NOTHING`,
+          rows.flat(),
+        );
+        return { forwarding, created: true, pauseNotice: true };
+      },
+      { lock: { key: LOCKS.callAdmission, wait: true } },
+    );
+    // Never null: a lock that is waited for is always taken.
+    return admitted ?? { forwarding: 'forwarded', created: false, pauseNotice: false };
   }
 
   async addHeard(callSid: string, text: string): Promise<void> {
@@ -174,11 +211,19 @@ export class PostgresCallStore implements WritePart {
   }
 }
 
-async function recordCallWith(query: Query, call: CallInfo, at: Date): Promise<void> {
-  await query(
-    `INSERT INTO calls (call_sid, from_number, to_number, started_at, rehearsal) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_sid) DO NOTHING`,
-    [call.callSid, call.from, call.to, at, call.rehearsal === true],
+/** Records a call the first time it is seen; true when this did. */
+async function recordCallWith(query: Query, call: CallInfo, at: Date, forwarding: Forwarding = call.forwarding ?? 'forwarded'): Promise<boolean> {
+  const inserted = await query(
+    `INSERT INTO calls (call_sid, from_number, to_number, started_at, rehearsal, forwarding) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (call_sid) DO NOTHING RETURNING call_sid`,
+    [call.callSid, call.from, call.to, at, call.rehearsal === true, forwarding],
   );
+  return inserted.length > 0;
+}
+
+async function forwardingOf(query: Query, callSid: string): Promise<Forwarding | undefined> {
+  const [row] = await query<{ forwarding: Forwarding }>(`SELECT forwarding FROM calls WHERE call_sid = $1`, [callSid]);
+  return row?.forwarding;
 }
 
 /** Holds the call's row until the transaction ends: a code and a notice of one call are stored one at a time. */

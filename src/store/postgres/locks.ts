@@ -10,6 +10,8 @@ export const LOCKS = {
   dispatch: 0x77610002,
   /** Retention pruning: one instance at a time; the others skip. */
   prune: 0x77610003,
+  /** Admitting a call (issue 16): one at a time, so the hourly forwarding budget holds across instances. */
+  callAdmission: 0x77610004,
 } as const;
 
 /** The SQL arguments of a lock on `$n`: the schema's hash and the key. */

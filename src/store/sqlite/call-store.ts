@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CallInfo, CallStore, CapturedCode, DeliveryJob, PlannedDelivery, Recipient } from '../call-store';
+import type { Admission, AdmittedCall, CallInfo, CallStore, CapturedCode, DeliveryJob, Forwarding, PlannedDelivery, Recipient } from '../call-store';
 import type { Claim } from '../claims';
 import { toJob, type DueRow } from '../rows';
 import type { SyncOf } from './async-of';
@@ -14,12 +14,43 @@ export class SqliteCallStore implements SyncOf<WritePart> {
   constructor(private readonly db: Database.Database) {}
 
   recordCall(call: CallInfo, at: Date): void {
+    this.insertCall(call, at, call.forwarding ?? 'forwarded');
+  }
+
+  admitCall(call: CallInfo, at: Date, admission: Admission): AdmittedCall {
+    // One writer at a time: nothing is recorded between the count and the insert.
+    return this.db.transaction((): AdmittedCall => {
+      const known = this.forwardingOf(call.callSid);
+      if (known) return { forwarding: known, created: false, pauseNotice: false };
+      const since = at.getTime() - admission.windowMs;
+      const forwarded = this.db
+        .prepare(`SELECT COUNT(*) FROM calls WHERE forwarding = 'forwarded' AND started_at > ?`)
+        .pluck()
+        .get(since) as number;
+      const paused = this.db.prepare(`SELECT 1 FROM deliveries WHERE kind = 'paused' AND created_at > ? LIMIT 1`).get(since) !== undefined;
+      const { forwarding, pause } = admission.decide({ forwarded, paused });
+      this.insertCall(call, at, forwarding);
+      if (!pause) return { forwarding, created: true, pauseNotice: false };
+      const insert = this.db.prepare(
+        `INSERT INTO deliveries (kind, call_sid, channel, recipient, next_attempt_at, created_at)
+         VALUES ('paused', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      );
+      for (const r of admission.recipients) insert.run(call.callSid, r.channel, r.to, at.getTime(), at.getTime());
+      return { forwarding, created: true, pauseNotice: admission.recipients.length > 0 };
+    })();
+  }
+
+  private insertCall(call: CallInfo, at: Date, forwarding: Forwarding): void {
     this.db
       .prepare(
-        `INSERT INTO calls (call_sid, from_number, to_number, started_at, rehearsal) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO calls (call_sid, from_number, to_number, started_at, rehearsal, forwarding) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (call_sid) DO NOTHING`,
       )
-      .run(call.callSid, call.from, call.to, at.getTime(), call.rehearsal ? 1 : 0);
+      .run(call.callSid, call.from, call.to, at.getTime(), call.rehearsal ? 1 : 0, forwarding);
+  }
+
+  private forwardingOf(callSid: string): Forwarding | undefined {
+    return this.db.prepare(`SELECT forwarding FROM calls WHERE call_sid = ?`).pluck().get(callSid) as Forwarding | undefined;
   }
 
   addHeard(callSid: string, text: string): void {

@@ -12,7 +12,7 @@ export class SqliteCallViews implements SyncOf<ViewsPart> {
   listCodes(limit: number): CodeView[] {
     const codes = this.db
       .prepare(
-        `SELECT k.id, k.code, k.source, k.call_sid, k.received_at, c.from_number, c.to_number, c.rehearsal
+        `SELECT k.id, k.code, k.source, k.call_sid, k.received_at, c.from_number, c.to_number, c.rehearsal, c.forwarding
          FROM codes k JOIN calls c ON c.call_sid = k.call_sid
          ORDER BY k.received_at DESC, k.id DESC LIMIT ?`,
       )
@@ -26,7 +26,7 @@ export class SqliteCallViews implements SyncOf<ViewsPart> {
   latestCall(): CallView | null {
     const call = this.db
       .prepare(
-        `SELECT c.call_sid, c.from_number, c.to_number, c.started_at, c.recording_url, c.heard, c.fallback_at, c.rehearsal,
+        `SELECT c.call_sid, c.from_number, c.to_number, c.started_at, c.recording_url, c.heard, c.fallback_at, c.rehearsal, c.forwarding,
                 (SELECT COUNT(*) FROM codes k WHERE k.call_sid = c.call_sid) AS codes
          FROM calls c ORDER BY c.started_at DESC, c.rowid DESC LIMIT 1`,
       )
