@@ -21,7 +21,7 @@ export const BENCH_SECRETS = {
 } as const;
 
 /** The service's configuration in local mode, every secret from `BENCH_SECRETS`. */
-export function benchConfig(env: { DATA_DIR: string; PUBLIC_URL: string; PORT?: string; FORWARD_URL?: string; FORWARD_SECRET?: string }): Config {
+export function benchConfig(env: { DATA_DIR: string; PUBLIC_URL: string; PORT?: string; FORWARD_URL?: string; FORWARD_SECRET?: string; CALL_FORWARD_LIMIT?: string }): Config {
   const { config } = loadConfig({ ...BENCH_SECRETS, LOG_LEVEL: 'silent', ...env }, () => {
     throw new Error('every secret is set: local mode must not generate any');
   });

@@ -116,7 +116,9 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-onboard-bench-page-'));
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const service = await createService(benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: publicUrl }), { logger: pino({ level: 'silent' }) });
+  // Every call forwarded, as Meta's is: past the default hourly budget (10), calls are only stored.
+  const config = benchConfig({ DATA_DIR: dataDir, PUBLIC_URL: publicUrl, CALL_FORWARD_LIMIT: String(Math.max(1, Math.min(1000, CALLS))) });
+  const service = await createService(config, { logger: pino({ level: 'silent' }) });
   await service.listen(port, '127.0.0.1');
 
   const login = await post(`${publicUrl}/login`, { 'content-type': 'application/x-www-form-urlencoded' }, `token=${BENCH_SECRETS.ADMIN_TOKEN}`);

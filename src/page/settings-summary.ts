@@ -57,6 +57,7 @@ export function summarizeSettings(config: Config): SettingsSummary {
       ...(notify.emailTo.length > 0 ? [emailTransport(config)] : []),
       { label: 'Codes by SMS to', variables: 'NOTIFY_SMS_TO', ...recipients(notify.smsTo) },
       ...(notify.smsTo.length > 0 ? [smsTransport(config)] : []),
+      callsForwarded(config),
       { label: 'Webhook verify token', variables: 'WHATSAPP_VERIFY_TOKEN', ...secret('WHATSAPP_VERIFY_TOKEN') },
       {
         label: 'Meta app secret',
@@ -114,6 +115,13 @@ function emailTransport(config: Config): SettingLine {
     // Kept vague: the schema already accepted the URL, and its text may hold the password.
   }
   return { ...line, state: 'set', value: server };
+}
+
+/** Which calls ring the team's phones: the hourly budget, and who may call (see voice/forward-budget.ts). */
+function callsForwarded(config: Config): SettingLine {
+  const { limit, callersAllowed } = config.callForwarding;
+  const from = callersAllowed ? `callers starting ${callersAllowed.join(', ')}` : 'any caller';
+  return { label: 'Calls forwarded', variables: 'CALL_FORWARD_LIMIT, CALLERS_ALLOWED', state: 'set', value: `${limit} an hour at most, from ${from}` };
 }
 
 function smsTransport(config: Config): SettingLine {

@@ -49,7 +49,8 @@ describe('calls on a shared PostgreSQL', () => {
   });
 
   it('sends each code to each recipient, repeating only what a killed instance sent and never recorded', async () => {
-    world = await FaultWorld.start({}, { postgres: true, instances: 2 });
+    // Twelve calls in a minute: past the default hourly budget (10), which would hold two of them back.
+    world = await FaultWorld.start({ CALL_FORWARD_LIMIT: '100' }, { postgres: true, instances: 2 });
     const [a, b] = await Promise.all([0, 1].map((n) => world.startInstance(n)));
     if (!a || !b) throw new Error('two instances');
     // Twilio takes each SMS at once but answers only after 3 s: an instance killed meanwhile never

@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ADMIN_TOKEN, callParams, eventually, META_CALLER, startHarness, type Harness } from '../helpers/harness';
 import { operatorPage } from '../helpers/operator-page';
 import { testPostgresUrl } from '../helpers/postgres/test-schema';
@@ -141,6 +143,22 @@ describe('CALLERS_ALLOWED', () => {
     const page = await operatorPage(h);
     expect(page).toContain('not forwarded: caller not allowed');
     expect(page).toContain('Not forwarded: caller not allowed (CALLERS_ALLOWED).');
+  });
+
+  it('keeps a stranger\'s code heard while the database is down in the spool, with no one to send it to', async () => {
+    await h.service.stores.close();
+    const [answer, goodbye] = await keyedCall(h, sidOf(4), META_CALLER, '482917');
+    expect(answer).toContain('<Gather');
+    expect(goodbye).toContain('<Hangup/>');
+    const spooled = JSON.parse(fs.readFileSync(path.join(h.dataDir, 'spool', `${sidOf(4)}-482917.json`), 'utf8')) as {
+      captured: { call: { forwarding: string } };
+      recipients: unknown[];
+    };
+    expect(spooled.captured.call.forwarding).toBe('caller-not-allowed');
+    expect(spooled.recipients).toEqual([]);
+    await h.service.spool.runNow();
+    expect(h.smtp.received).toEqual([]);
+    expect(h.twilioApi.attempts).toBe(0);
   });
 
   it('forwards a caller whose number starts with an allowed prefix', async () => {

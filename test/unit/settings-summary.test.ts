@@ -209,6 +209,17 @@ describe('summarizeSettings', () => {
     );
   });
 
+  it('says how many calls an hour are forwarded, and from whom', () => {
+    expect(lineOf(settingsOf(PRODUCTION), 'CALL_FORWARD_LIMIT, CALLERS_ALLOWED')).toEqual({
+      label: 'Calls forwarded',
+      variables: 'CALL_FORWARD_LIMIT, CALLERS_ALLOWED',
+      state: 'set',
+      value: '10 an hour at most, from any caller',
+    });
+    const limited = settingsOf({ ...PRODUCTION, CALL_FORWARD_LIMIT: '3', CALLERS_ALLOWED: '+1650,+44' });
+    expect(lineOf(limited, 'CALL_FORWARD_LIMIT, CALLERS_ALLOWED').value).toBe('3 an hour at most, from callers starting +1650, +44');
+  });
+
   it('takes no forwarding as a choice: optional, events stored only', () => {
     const summary = settingsOf(without(PRODUCTION, 'FORWARD_URL', 'FORWARD_SECRET'));
 
