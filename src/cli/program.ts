@@ -5,6 +5,9 @@ import { REHEARSAL_CALLER, STEP_NAMES, type StepName } from '../meta/onboarding'
 import { dbMigrateCommand, dbStatusCommand } from './commands/db';
 import { dbCopyCommand, type DbCopyOptions } from './commands/db-copy';
 import { doctorCommand } from './commands/doctor';
+import { backfillCommand, type BackfillOptions } from './commands/events-backfill';
+import { deadLettersCommand, type DeadLettersOptions } from './commands/events-dead-letters';
+import { replayCommand, type ReplayOptions } from './commands/events-replay';
 import type { CommandContext } from './commands/command-context';
 import { metaVerifyCommand, type MetaVerifyOptions } from './commands/meta-verify';
 import { simulateCallCommand, type SimulateCallOptions } from './commands/simulate-call';
@@ -13,6 +16,9 @@ import { twilioConnectCommand, type TwilioConnectOptions } from './commands/twil
 import type { CliIo } from './io';
 import { createOutput } from './output';
 import { describeFailure } from './describe-failure';
+import { ServiceRefusedError } from './service-api';
+import { readSince, type Since } from './since';
+import { DEAD_LETTER_STATUSES } from '../store/webhook-store';
 import { VERSION } from '../version';
 
 /** Exit codes: 0 success, 1 a check or step failed, 2 a usage error, 78 invalid configuration (sysexits EX_CONFIG). */
@@ -46,7 +52,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const failure = describeFailure(error);
         out.mark('fail', failure.message, undefined, failure.fix);
         out.result({ ok: false, error: failure.message, problems: failure.problems });
-        exitCode = error instanceof ConfigError ? EXIT.config : EXIT.failed;
+        // The service refusing what it was asked (400: a target not configured, a `since` too old)
+        // is a usage error, as commander's own are.
+        exitCode = error instanceof ConfigError ? EXIT.config : error instanceof ServiceRefusedError ? EXIT.usage : EXIT.failed;
       }
     };
 
@@ -99,6 +107,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--connect-timeout <seconds>', 'how long to wait for CONNECTED', secondsArgument, 120)
     .action(action<MetaVerifyOptions & { from?: StepName }>(metaVerifyCommand));
 
+  const events = program.command('events').description("the webhook's forwarded events: dead letters, replay and backfill, through the running service");
+  events
+    .command('dead-letters')
+    .description('list the forwards given up (a target refused them, or they kept failing), newest first')
+    .option('--target <url>', 'only those of this target (as in FORWARD_URL, or as the page names it)')
+    .addOption(new Option('--status <status>', 'only rejected (refused) or expired (kept failing) ones').choices(DEAD_LETTER_STATUSES))
+    .addOption(new Option('--limit <n>', 'list at most this many').argParser(countArgument).default(50).conflicts('all'))
+    .option('--all', 'list every one, page after page')
+    .option('--url <url>', 'where the service listens, if not at PUBLIC_URL')
+    .action(action<DeadLettersOptions>(deadLettersCommand));
+  events
+    .command('replay')
+    .description('send dead letters again (all of them unless narrowed), each with its stored body and Idempotency-Key')
+    .option('--target <url>', "only this target's (as in FORWARD_URL, or as the page names it)")
+    .option('--event <id>', 'only this event (repeat for more)', collect)
+    .addOption(new Option('--status <status>', 'only rejected or expired ones').choices(DEAD_LETTER_STATUSES))
+    .option('--url <url>', 'where the service listens, if not at PUBLIC_URL')
+    .action(action<ReplayOptions>(replayCommand));
+  events
+    .command('backfill')
+    .description('send a target every stored event since a time that it has not received (a target added later, or one that lost its data)')
+    .requiredOption('--target <url>', 'the target, as in FORWARD_URL (or as the page names it)')
+    .requiredOption('--since <when>', 'how far back: 90m, 36h, 2d, 1w, or an ISO time such as 2026-12-01T08:00:00Z', sinceArgument)
+    .option('--url <url>', 'where the service listens, if not at PUBLIC_URL')
+    .action(action<BackfillOptions>(backfillCommand));
+
   const db = program.command('db').description('the database: SQLite in DATA_DIR, or PostgreSQL at DATABASE_URL');
   db.command('status').description("which database, and whether its schema is this release's").action(action(dbStatusCommand));
   db.command('migrate').description("apply this release's migrations (the release step for DATABASE_MIGRATE=off)").action(action(dbMigrateCommand));
@@ -121,6 +155,23 @@ function secondsArgument(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 86400');
   return n;
+}
+
+function countArgument(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('must be a whole number from 1 to 1000000');
+  return n;
+}
+
+function sinceArgument(value: string): Since {
+  const since = readSince(value);
+  if (!since) throw new InvalidArgumentError('must be a duration such as 90m, 36h, 2d or 1w, or an ISO time such as 2026-12-01T08:00:00Z');
+  return since;
+}
+
+/** A repeatable option's values, in the order given. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function digitsArgument(value: string): string {

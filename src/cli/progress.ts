@@ -46,3 +46,50 @@ export function clock(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
+
+/** Shows work the command cannot poll: a request in flight, pages read so far. */
+export interface Progress {
+  /** Resolves as `work` does; meanwhile, on a terminal, `label... m:ss` counts in place. */
+  during<T>(label: string, work: Promise<T>): Promise<T>;
+  /** On a terminal, `label` in place of the last (a count so far); cleared by `done`. */
+  note(label: string): void;
+  done(): void;
+}
+
+/**
+ * Like the waiter: on a terminal one line rewritten in place (every second while a request is in
+ * flight); elsewhere a line when the work starts and one every 30 seconds; nothing when quiet.
+ */
+export function createProgress(options: { stream: OutputStream; quiet: boolean }): Progress {
+  const tty = options.stream.isTTY === true && !options.quiet;
+  const write = (text: string) => options.stream.write(text);
+  let shown = false;
+  const progress: Progress = {
+    async during(label, work) {
+      const started = Date.now();
+      const tick = () => {
+        if (tty) progress.note(`${label}... ${clock(Date.now() - started)}`);
+        else if (!options.quiet) write(`  still ${label}: ${clock(Date.now() - started)}\n`);
+      };
+      if (tty) progress.note(`${label}...`);
+      else if (!options.quiet) write(`  ${label}...\n`);
+      const timer = setInterval(tick, tty ? 1000 : 30_000);
+      try {
+        return await work;
+      } finally {
+        clearInterval(timer);
+        progress.done();
+      }
+    },
+    note(label) {
+      if (!tty) return;
+      shown = true;
+      write(`\r\x1b[2K  ${label}`);
+    },
+    done() {
+      if (shown) write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+  return progress;
+}

@@ -11,7 +11,7 @@ describe('the wa-onboard command line', () => {
     for (const command of ['doctor', 'twilio', 'simulate', 'meta']) expect(run.stdout).toContain(command);
   });
 
-  it.each(['doctor', 'twilio connect', 'simulate call', 'simulate webhook', 'meta verify'])('has --help on %s', async (command) => {
+  it.each(['doctor', 'twilio connect', 'simulate call', 'simulate webhook', 'meta verify', 'events dead-letters', 'events replay', 'events backfill'])('has --help on %s', async (command) => {
     const run = await runCommand([...command.split(' '), '--help'], {});
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Usage: wa-onboard ${command} [options]`);
@@ -37,6 +37,13 @@ describe('the wa-onboard command line', () => {
     [['meta', 'verify', '--from', 'the-start'], 'Allowed choices are add-number'],
     [['simulate', 'call', '--digits', '12ab56'], 'must be 4 to 10 digits'],
     [['simulate', 'call', '--digits', '123456', '--speech', 'one two three'], 'cannot be used with option'],
+    [['events', 'backfill', '--target', 'https://app.example.com/hook', '--since', 'yesterday'], 'must be a duration such as 90m, 36h, 2d or 1w'],
+    [['events', 'backfill', '--since', '2d'], "required option '--target <url>' not specified"],
+    [['events', 'backfill', '--target', 'https://app.example.com/hook'], "required option '--since <when>' not specified"],
+    [['events', 'dead-letters', '--status', 'sent'], 'Allowed choices are rejected, expired'],
+    [['events', 'dead-letters', '--limit', '0'], 'must be a whole number from 1 to 1000000'],
+    [['events', 'dead-letters', '--all', '--limit', '20'], "option '--limit <n>' cannot be used with option '--all'"],
+    [['events', 'replay', '--status', 'pending'], 'Allowed choices are rejected, expired'],
   ])('exits 2 on %j, naming the problem', async (argv, message) => {
     const run = await runCommand(argv, LOCAL);
     expect(run.code).toBe(2);

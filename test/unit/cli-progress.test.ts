@@ -1,5 +1,5 @@
 import type { OutputStream } from '../../src/cli/io';
-import { clock, createWaiter } from '../../src/cli/progress';
+import { clock, createProgress, createWaiter } from '../../src/cli/progress';
 
 /** A stream that keeps what was written, one entry per write. */
 function recordingStream(isTTY: boolean): OutputStream & { writes: string[] } {
@@ -96,6 +96,66 @@ describe('createWaiter', () => {
         '  still waiting: 1:00 of 1:15\n',
       ]);
     });
+  });
+});
+
+describe('createProgress', () => {
+  describe('with a fake clock', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('counts the seconds in place on a terminal while the work lasts, and clears the line when it is done', async () => {
+      const stream = recordingStream(true);
+      const progress = createProgress({ stream, quiet: false });
+      const during = progress.during('queuing dead letters again', new Promise((resolve) => setTimeout(() => resolve(42), 3_500)));
+      await jest.advanceTimersByTimeAsync(3_500);
+
+      await expect(during).resolves.toBe(42);
+      expect(stream.writes).toEqual([
+        '\r\x1b[2K  queuing dead letters again...',
+        '\r\x1b[2K  queuing dead letters again... 0:01',
+        '\r\x1b[2K  queuing dead letters again... 0:02',
+        '\r\x1b[2K  queuing dead letters again... 0:03',
+        '\r\x1b[2K',
+      ]);
+    });
+
+    it('notes it is still at work every 30 seconds on a stream that is not a terminal', async () => {
+      const stream = recordingStream(false);
+      const progress = createProgress({ stream, quiet: false });
+      const during = progress.during('queuing', new Promise((resolve) => setTimeout(resolve, 65_000)));
+      await jest.advanceTimersByTimeAsync(65_000);
+      await during;
+      expect(stream.writes).toEqual(['  queuing...\n', '  still queuing: 0:30\n', '  still queuing: 1:00\n']);
+    });
+  });
+
+  it('writes one line when the work starts on a stream that is not a terminal, and passes its failure on', async () => {
+    const stream = recordingStream(false);
+    const progress = createProgress({ stream, quiet: false });
+    await expect(progress.during('queuing', Promise.reject(new Error('service gone')))).rejects.toThrow('service gone');
+    progress.note('reading dead letters... 500');
+    progress.done();
+    expect(stream.writes).toEqual(['  queuing...\n']);
+  });
+
+  it('rewrites a note in place on a terminal, and clears it once', () => {
+    const stream = recordingStream(true);
+    const progress = createProgress({ stream, quiet: false });
+    progress.note('reading dead letters... 500');
+    progress.note('reading dead letters... 1,000');
+    progress.done();
+    progress.done();
+    expect(stream.writes).toEqual(['\r\x1b[2K  reading dead letters... 500', '\r\x1b[2K  reading dead letters... 1,000', '\r\x1b[2K']);
+  });
+
+  it.each([true, false])('writes nothing when quiet (isTTY %s)', async (isTTY) => {
+    const stream = recordingStream(isTTY);
+    const progress = createProgress({ stream, quiet: true });
+    await progress.during('queuing', new Promise((resolve) => setTimeout(resolve, 10)));
+    progress.note('reading');
+    progress.done();
+    expect(stream.writes).toEqual([]);
   });
 });
 
