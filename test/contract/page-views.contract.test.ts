@@ -58,6 +58,7 @@ describeEachBackend('what the operator page reads', (database) => {
         codes: 0,
         rehearsal: false,
         notices: [],
+        forwarding: 'forwarded',
       });
     });
 
@@ -95,6 +96,7 @@ describeEachBackend('what the operator page reads', (database) => {
           { channel: 'email', to: 'ops@example.com', status: 'pending', attempts: 0, error: null, sentAt: null },
           { channel: 'sms', to: '+14155550199', status: 'pending', attempts: 0, error: null, sentAt: null },
         ],
+        forwarding: 'forwarded',
       });
     });
 
@@ -172,6 +174,7 @@ describeEachBackend('what the operator page reads', (database) => {
           to: CALL.to,
           receivedAt: at(10_000).toISOString(),
           rehearsal: false,
+          forwarding: 'forwarded',
           deliveries: [
             { channel: 'email', to: 'ops@example.com', status: 'pending', attempts: 0, error: null, sentAt: null },
             { channel: 'sms', to: '+14155550199', status: 'pending', attempts: 0, error: null, sentAt: null },
