@@ -29,6 +29,8 @@ export default tseslint.config(
         navigator: 'readonly',
         EventSource: 'readonly',
         fetch: 'readonly',
+        FormData: 'readonly',
+        URLSearchParams: 'readonly',
         setTimeout: 'readonly',
         setInterval: 'readonly',
       },

@@ -72,6 +72,48 @@
     );
   });
 
+  function announce(text) {
+    if (announcer) announcer.textContent = text;
+  }
+
+  // The Replay button posts its form here, asking for JSON, and the page stays put: the live
+  // stream replaces the Forwarding step once the dead letters are queued again. Without the
+  // stream (or this script) the form posts as a form, and the page loads again.
+  checklist.addEventListener('submit', function (event) {
+    var form = event.target.closest('form[data-replay]');
+    if (!form || !window.fetch || status.getAttribute('data-live') !== 'live') return;
+    event.preventDefault();
+    var button = form.querySelector('button');
+    var label = button.textContent;
+    button.disabled = true;
+    button.textContent = 'Replaying…';
+    fetch(form.getAttribute('action'), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+      body: new URLSearchParams(new FormData(form)),
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) throw new Error(body.message || 'HTTP ' + response.status);
+          return body;
+        });
+      })
+      .then(
+        function (body) {
+          announce(body.queued === 1 ? '1 dead letter queued again.' : body.queued + ' dead letters queued again.');
+          // Nothing queued (another replay got there first): the list changes by itself, if at all.
+          button.disabled = false;
+          button.textContent = label;
+        },
+        function (error) {
+          announce('Replay failed: ' + error.message);
+          button.disabled = false;
+          button.textContent = 'Replay failed: try again';
+        },
+      );
+  });
+
   showCopyButtons();
   setInterval(refreshTimes, 1000);
   if (!window.EventSource) return;

@@ -29,6 +29,7 @@ import type { WebhookStore } from './store/webhook-store';
 import { DEFAULT_MAX_LISTENS } from './voice/twiml';
 import type { WebhookDispatcher } from './whatsapp/dispatcher';
 import type { Forwarder } from './whatsapp/forwarder';
+import { replayDeadLetters } from './whatsapp/replay';
 import { WEBHOOK_PATH } from './whatsapp/routes';
 import { createWebhookRuntime, type WebhookOptions } from './whatsapp/webhook-runtime';
 
@@ -130,6 +131,7 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     clock,
     logger,
     loginThrottle: options.loginThrottle,
+    replay: (target) => replayDeadLetters(whatsapp.redelivery, { target }),
   });
   const unsubscribe = signals.subscribe('page', () => page.changed());
 

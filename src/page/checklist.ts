@@ -2,8 +2,8 @@ import type { CallView, CodeView } from '../store/call-store';
 import type { FailureView, ForwardingView, RehearsalsView, WebhookOverview } from '../whatsapp/overview';
 import { WEBHOOK_PATH } from '../whatsapp/routes';
 import { callItem, codeItem } from './call-items';
-import { targetName } from '../whatsapp/target-name';
-import type { PageSnapshot } from './page-snapshot';
+import { recordedTarget, targetName } from '../whatsapp/target-name';
+import type { PageSnapshot, TargetDeadLetters } from './page-snapshot';
 import type { SettingLine, SettingsSummary } from './settings-summary';
 
 /**
@@ -39,7 +39,11 @@ export type CallItem = Item<'call', { call: CallView | null; rehearsal: boolean;
 export type CodeItem = Item<'code', { code: CodeView | null; sourceLabel: string | null; callWithoutCode: CallWithoutCode | null }>;
 export type WebhookItem = Item<'webhook', { lastVerifiedAt: string | null; lastRehearsedAt: string | null; callbackUrl: string }>;
 export type EventsItem = Item<'events', { counts: WebhookOverview['counts']; lastEventAt: string | null; rehearsals: RehearsalsView }>;
-export type ForwardingItem = Item<'forwarding', { targets: ForwardingView[] }>;
+/** A target as the Forwarding step shows it: named (see targetName), with its dead letters. */
+export interface ForwardingTarget extends ForwardingView {
+  deadLetters: Omit<TargetDeadLetters, 'target'>;
+}
+export type ForwardingItem = Item<'forwarding', { targets: ForwardingTarget[] }>;
 export type FailuresItem = Item<'failures', { failures: FailureView[] }>;
 
 /** The onboarding, left to right: from the settings to the webhook's events. */
@@ -63,7 +67,7 @@ export function buildChecklist(snapshot: PageSnapshot, now: Date): ChecklistItem
     codeItem(snapshot, now),
     webhookItem(snapshot),
     eventsItem(snapshot.webhook),
-    forwardingItem(snapshot.webhook.forwarding),
+    forwardingItem(snapshot.webhook.forwarding, snapshot.deadLetters),
     failuresItem(snapshot.webhook.failures, now),
   ];
 }
@@ -122,15 +126,23 @@ function eventsItem(webhook: WebhookOverview): EventsItem {
   return item('waiting', 'No events yet.');
 }
 
-function forwardingItem(forwarding: ForwardingView[]): ForwardingItem {
+function forwardingItem(forwarding: ForwardingView[], deadLetters: TargetDeadLetters[]): ForwardingItem {
+  const lettersOf = (target: string) => {
+    const found = deadLetters.find((d) => recordedTarget(d.target) === recordedTarget(target));
+    return found ? { rejected: found.rejected, expired: found.expired, latest: found.latest } : { rejected: 0, expired: 0, latest: [] };
+  };
   // The store strips credentials; the path and query may still be a secret (see targetName).
-  const targets = forwarding.map((t) => ({ ...t, target: targetName(t.target) }));
+  const targets = forwarding.map((t) => ({ ...t, target: targetName(t.target), deadLetters: lettersOf(t.target) }));
   const details = { targets };
   const item = (state: ItemState, summary: string): ForwardingItem => ({ id: 'forwarding', title: 'Forwarding', state, summary, details });
   if (targets.length === 0) return item('off', 'Not set up (FORWARD_URL): events are stored only.');
   const backlog = targets.reduce((sum, t) => sum + t.backlog, 0);
+  const dead = targets.reduce((sum, t) => sum + t.deadLetters.rejected + t.deadLetters.expired, 0);
+  // Events a target does not have: the operator fixes it, then replays them.
+  const replay = dead > 0 ? ` ${plural(dead, 'dead letter')} to replay once the target takes them.` : '';
   const stuck = targets.filter((t) => t.backlog > 0 && (t.lastError !== null || !t.configured));
-  if (stuck.length > 0) return item('attention', `${plural(backlog, 'event')} waiting; ${stuck.length} target${stuck.length === 1 ? '' : 's'} failing.`);
+  if (stuck.length > 0) return item('attention', `${plural(backlog, 'event')} waiting; ${stuck.length} target${stuck.length === 1 ? '' : 's'} failing.${replay}`);
+  if (dead > 0) return item('attention', `${backlog > 0 ? `${plural(backlog, 'event')} on the way.` : 'Nothing waiting.'}${replay}`);
   if (backlog > 0) return item('waiting', `${plural(backlog, 'event')} on the way.`);
   return item('done', 'Nothing waiting.');
 }

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Router } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { Clock } from '../delivery/ports';
 import { TooManyRequestsError } from '../http/errors';
 import type { Logger } from '../observability/logger';
@@ -12,6 +12,7 @@ import { LiveUpdates } from './live-updates';
 import { clientKey, LoginThrottle, TooManyLoginsError, type LoginThrottleOptions } from './login-throttle';
 import { readSnapshot } from './page-snapshot';
 import { pageRoutes } from './page-routes';
+import { replayRoute } from './replay-route';
 import { renderChecklist, renderItem } from './render-checklist';
 import { renderDashboard } from './render-page';
 import type { SettingsSummary } from './settings-summary';
@@ -28,11 +29,13 @@ export interface OperatorPageDeps {
   loginThrottle?: Partial<LoginThrottleOptions>;
   /** Changes closer together than this reach open pages as one update. */
   coalesceMs?: number;
+  /** The Forwarding step's Replay button: queues a configured target's dead letters again. */
+  replay: (target: string) => Promise<{ queued: number }>;
 }
 
 /** The operator's page, wired: its routes, its live stream, and what the rest of the app needs of it. */
 export interface OperatorPage {
-  /** `GET /`, `POST /login`, `POST /logout`, `/assets/*`. */
+  /** `GET /`, `POST /login`, `POST /logout`, `POST /replay`, `/assets/*`. */
   routes: Router;
   /** `GET /api/live`, the page's event stream (behind the API's sign-in check). */
   live: RequestHandler;
@@ -116,21 +119,24 @@ export function createOperatorPage(deps: OperatorPageDeps): OperatorPage {
   const live = new LiveUpdates({ view, logger: deps.logger, coalesceMs: deps.coalesceMs });
   const throttle = new LoginThrottle(deps.loginThrottle);
   return {
-    routes: pageRoutes({
-      adminToken: deps.adminToken,
-      sessions,
-      throttle,
-      dashboard: async () => {
-        const { items, now } = await checklistNow();
-        return renderDashboard({ number: deps.settings.number, checklist: renderChecklist(items, now) });
-      },
-      logger: deps.logger,
-      local: deps.settings.mode === 'local',
-      publicUrl: deps.settings.publicUrl,
-      onSignOut: () => {
-        live.recheck().catch((error: unknown) => deps.logger.error({ err: error }, 'operator page: could not end signed-out streams'));
-      },
-    }),
+    routes: Router().use(
+      pageRoutes({
+        adminToken: deps.adminToken,
+        sessions,
+        throttle,
+        dashboard: async () => {
+          const { items, now } = await checklistNow();
+          return renderDashboard({ number: deps.settings.number, checklist: renderChecklist(items, now) });
+        },
+        logger: deps.logger,
+        local: deps.settings.mode === 'local',
+        publicUrl: deps.settings.publicUrl,
+        onSignOut: () => {
+          live.recheck().catch((error: unknown) => deps.logger.error({ err: error }, 'operator page: could not end signed-out streams'));
+        },
+      }),
+      replayRoute({ isSignedIn: (req) => sessions.isSignedIn(req), replay: deps.replay, publicUrl: deps.settings.publicUrl }),
+    ),
     // A stream opened with the bearer token lasts; one opened by a session ends with it.
     live: (req, res) => live.attach(req, res, async () => req.header('authorization') !== undefined || sessions.isSignedIn(req)),
     isSignedIn: (req) => sessions.isSignedIn(req),

@@ -1,5 +1,16 @@
 import type { DeliveryView } from '../store/call-store';
-import { plural, type CallItem, type CallWithoutCode, type CodeItem, type ConfigurationItem, type EventsItem, type FailuresItem, type ForwardingItem, type WebhookItem } from './checklist';
+import {
+  plural,
+  type CallItem,
+  type CallWithoutCode,
+  type CodeItem,
+  type ConfigurationItem,
+  type EventsItem,
+  type FailuresItem,
+  type ForwardingItem,
+  type ForwardingTarget,
+  type WebhookItem,
+} from './checklist';
 import { html, type SafeHtml } from './html';
 import { timeAgo } from './time-ago';
 import { HELD_REASONS } from '../voice/forward-budget';
@@ -123,15 +134,44 @@ function rehearsalsDetails(rehearsals: EventsItem['details']['rehearsals'], now:
 export function forwardingDetails({ targets }: ForwardingItem['details'], now: Date): SafeHtml {
   if (targets.length === 0) return html``;
   return html`<ul class="targets">${targets.map(
-    (t) => html`<li><code>${t.target}</code>${t.configured ? null : html` <strong>(no longer in FORWARD_URL)</strong>`}
+    (t, i) => html`<li><code id="forward-target-${i}">${t.target}</code>${t.configured ? null : html` <strong>(no longer in FORWARD_URL)</strong>`}
 ${pairs([
   ['Waiting', t.backlog],
   ['Oldest waiting', t.oldestPendingAt ? when(t.oldestPendingAt, now) : '-'],
   ['Sent', t.sent],
   ['Refused', t.rejected],
   ['Expired', t.expired],
-])}${t.lastError ? html`<small class="error">Last error: ${t.lastError}</small>` : null}</li>`,
+  ['Dead letters', deadLetterCount(t.deadLetters)],
+])}${t.lastError ? html`<small class="error">Last error: ${t.lastError}</small>` : null}${deadLetterList(t, i, now)}</li>`,
   )}</ul>`;
+}
+
+/** "none", "2 rejected, 1 expired": in words, as the API names the statuses. */
+function deadLetterCount({ rejected, expired }: ForwardingTarget['deadLetters']): string {
+  const counts = [rejected > 0 ? `${rejected.toLocaleString('en-US')} rejected` : null, expired > 0 ? `${expired.toLocaleString('en-US')} expired` : null];
+  return counts.filter(Boolean).join(', ') || 'none';
+}
+
+/**
+ * The latest dead letters of a target, and its Replay button: a form (it works without the script,
+ * which posts it itself and lets the live stream show the list emptied). A target no longer in
+ * FORWARD_URL cannot be replayed to: it says how to get there.
+ */
+function deadLetterList(t: ForwardingTarget, i: number, now: Date): SafeHtml | null {
+  const total = t.deadLetters.rejected + t.deadLetters.expired;
+  if (total === 0) return null;
+  const replay = t.configured
+    ? html`<form method="post" action="replay" class="replay" data-replay>
+<input type="hidden" name="target" value="${t.target}">
+<button type="submit" aria-describedby="forward-target-${i}">Replay ${plural(total, 'dead letter')}</button>
+</form>`
+    : html`<p class="meta">Put it back in FORWARD_URL to replay them.</p>`;
+  return html`<h3>Latest dead letters</h3>
+<ul class="dead-letters">${t.deadLetters.latest.map(
+    (d) => html`<li data-status="${d.status}"><strong>${d.status}</strong> <code>${d.eventId}</code> ${when(d.givenUpAt, now)}<br><small class="error">${d.error ?? (d.httpStatus === null ? 'no HTTP answer' : `HTTP ${d.httpStatus}`)}</small></li>`,
+  )}</ul>
+${total > t.deadLetters.latest.length ? html`<p class="meta">All of them: <code>wa-onboard events dead-letters</code>.</p>` : null}
+${replay}`;
 }
 
 export function failuresDetails({ failures }: FailuresItem['details'], now: Date): SafeHtml {

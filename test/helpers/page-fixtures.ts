@@ -1,7 +1,7 @@
 // Factories for the operator page's tests: a default snapshot is a fresh production install where
 // nothing has happened yet, and the builders below make the pieces to add to it.
 import { loadConfig, type Config, type Env, type LocalSecrets } from '../../src/config';
-import type { PageSnapshot } from '../../src/page/page-snapshot';
+import type { DeadLetterLine, PageSnapshot, TargetDeadLetters } from '../../src/page/page-snapshot';
 import { summarizeSettings, type SettingsSummary } from '../../src/page/settings-summary';
 import type { CallView, CodeView, DeliveryView } from '../../src/store/call-store';
 import type { FailureView, ForwardingView, WebhookOverview } from '../../src/whatsapp/overview';
@@ -87,7 +87,7 @@ export function overview(counts: Partial<WebhookOverview['counts']> = {}, rest: 
 
 /** The page's snapshot of a fresh PRODUCTION install where nothing has happened yet, with `overrides`. */
 export function snapshot(overrides: Partial<PageSnapshot> = {}): PageSnapshot {
-  return { settings: settingsOf(PRODUCTION), latestCall: null, latestCode: null, webhook: overview(), ...overrides };
+  return { settings: settingsOf(PRODUCTION), latestCall: null, latestCode: null, webhook: overview(), deadLetters: [], ...overrides };
 }
 
 /** A call from CALLER to NUMBER that started a minute ago, with nothing heard, recorded or sent yet. */
@@ -142,6 +142,23 @@ export function target(overrides: Partial<ForwardingView> = {}): ForwardingView 
     lastError: null,
     ...overrides,
   };
+}
+
+/** An event `target()` refused with HTTP 422 three minutes ago. */
+export function deadLetter(overrides: Partial<DeadLetterLine> = {}): DeadLetterLine {
+  return {
+    eventId: 'message:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzNzJFQTA4Q0FCMzNFNzFDMDJDNgA=',
+    status: 'rejected',
+    httpStatus: 422,
+    error: 'the target answered HTTP 422',
+    givenUpAt: ago(3 * MINUTE),
+    ...overrides,
+  };
+}
+
+/** `target()`'s dead letters: one rejected, the one `deadLetter()` makes. */
+export function deadLetters(overrides: Partial<TargetDeadLetters> = {}): TargetDeadLetters {
+  return { target: target().target, rejected: 1, expired: 0, latest: [deadLetter()], ...overrides };
 }
 
 /** A message status Meta reported as failed five minutes ago, with error 131047 (Re-engagement message). */

@@ -8,8 +8,10 @@ import { onFreePort } from '../../src/embedded/free-port';
 import { samplePayload } from '../../src/embedded/sample-webhook-events';
 import { checkSubscription, SAMPLE_PHONE_NUMBER_ID, SAMPLE_WABA_ID } from '../../src/embedded/simulated-meta-webhook';
 import { simulateTwilioCall } from '../../src/embedded/simulated-twilio-call';
+import { startEventReceiver, type EventReceiver } from '../../src/embedded/event-receiver';
 import { browserRequired, chromiumPath, launchChromium } from '../helpers/browser';
 import { ACCOUNT, ADMIN_TOKEN, META, META_CALLER, OUR_NUMBER, eventually, startHarness, type Harness } from '../helpers/harness';
+import { messageId, textBatch } from '../helpers/meta-payloads';
 
 // page.evaluate takes its scripts as strings here: the project is compiled without the DOM's types.
 
@@ -202,6 +204,66 @@ describeInBrowser('the operator page in Chromium', () => {
     expect(await page.locator('#latest-code').textContent()).toBe('161803');
     expect(await page.getByRole('button', { name: 'Copy code' }).count()).toBe(0);
     expect(await page.getByRole('status').textContent()).toBe('Reload to see changes.');
+  });
+
+  describe('dead letters', () => {
+    let receiver: EventReceiver;
+    afterEach(() => receiver.close());
+
+    /** The service restarted to forward to a receiver that refuses everything. */
+    async function forwardToRefusingReceiver(): Promise<void> {
+      receiver = await startEventReceiver();
+      receiver.failWith(422);
+      await h.stopService();
+      await h.restartService({ env: { FORWARD_URL: receiver.url, FORWARD_SECRET: 'forward-secret-for-tests-0123' } });
+    }
+
+    const forwardingState = (page: Page) => page.locator('#item-forwarding').getAttribute('data-state');
+
+    it('shows the dead letters a receiver made, and the Replay button delivers them, the list emptying without a reload', async () => {
+      await forwardToRefusingReceiver();
+      const page = await open();
+      await signIn(page);
+      await page.waitForSelector('#live-status[data-live="live"]');
+      await page.evaluate('window.stillTheSamePage = true');
+
+      expect((await h.metaPost(textBatch(3))).status).toBe(200);
+      const forwarding = page.getByRole('listitem', { name: 'Forwarding' });
+      const replay = forwarding.getByRole('button', { name: 'Replay 3 dead letters' });
+      await replay.waitFor({ timeout: 10_000 });
+      expect(await forwarding.locator('.dead-letters li').allTextContents()).toEqual(
+        [2, 1, 0].map((n) => expect.stringMatching(new RegExp(`^rejected message:${messageId(n).replace('.', '\\.')} .*the target answered HTTP 422$`)) as string),
+      );
+      expect(await forwardingState(page)).toBe('attention');
+      await expect(forwarding.locator('.badge').textContent()).resolves.toBe('Needs attention');
+
+      receiver.recover();
+      await replay.click();
+
+      expect((await receiver.waitForEvents(3)).map((e) => e.idempotencyKey)).toEqual([0, 1, 2].map((n) => `message:${messageId(n)}`));
+      await page.waitForSelector('#item-forwarding[data-state="done"]', { timeout: 10_000 });
+      expect(await forwarding.locator('.dead-letters').count()).toBe(0);
+      expect(await forwarding.getByRole('button', { name: /Replay/ }).count()).toBe(0);
+      expect(await forwarding.locator('dt:text-is("Dead letters") + dd').textContent()).toBe('none');
+      await expect(page.locator('#announcer').textContent()).resolves.toBe('3 dead letters queued again.');
+      expect(await page.evaluate('window.stillTheSamePage')).toBe(true);
+      expect(receiver.events).toHaveLength(3);
+    });
+
+    it('replays with JavaScript off: the form posts, and the page loads again without them', async () => {
+      await forwardToRefusingReceiver();
+      expect((await h.metaPost(textBatch(2))).status).toBe(200);
+      await eventually(async () => ((await h.webhookOverview()).forwarding[0]?.rejected === 2 ? true : undefined));
+      const page = await open({ javaScript: false });
+      await signIn(page);
+
+      receiver.recover();
+      await page.getByRole('button', { name: 'Replay 2 dead letters' }).click();
+      await page.waitForLoadState();
+
+      expect(await page.locator('#item-forwarding .dead-letters').count()).toBe(0);
+      expect((await receiver.waitForEvents(2)).map((e) => e.idempotencyKey)).toEqual([0, 1].map((n) => `message:${messageId(n)}`));
+    });
   });
 
   it('keeps the browser on its own origin, with no policy violation', async () => {

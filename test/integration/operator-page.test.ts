@@ -1,4 +1,7 @@
+import { startEventReceiver, type EventReceiver } from '../../src/embedded/event-receiver';
+import { targetName } from '../../src/whatsapp/target-name';
 import { ADMIN_TOKEN, callParams, eventually, startHarness, type Harness } from '../helpers/harness';
+import { messageId, textBatch } from '../helpers/meta-payloads';
 
 /**
  * The operator page over HTTP, as a browser without JavaScript (or a script) meets it: sign-in,
@@ -271,5 +274,91 @@ describe('live updates', () => {
     let done = false;
     while (!done) done = (await reader.read()).done;
     expect(done).toBe(true);
+  });
+});
+
+describe('the Replay button', () => {
+  let receiver: EventReceiver;
+  afterEach(() => receiver.close());
+
+  /** The service forwarding to a receiver that refused two events: two dead letters. */
+  async function withDeadLetters(): Promise<void> {
+    receiver = await startEventReceiver();
+    receiver.failWith(422);
+    await h.stopService();
+    await h.restartService({ env: { FORWARD_URL: receiver.url, FORWARD_SECRET: 'forward-secret-for-tests-0123' } });
+    expect((await h.metaPost(textBatch(2))).status).toBe(200);
+    await eventually(async () => ((await deadLetterCount()) === 2 ? true : undefined));
+  }
+
+  async function deadLetterCount(): Promise<number> {
+    const res = await fetch(`${h.url}/api/dead-letters`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    return ((await res.json()) as { deadLetters: unknown[] }).deadLetters.length;
+  }
+
+  const replay = (headers: Record<string, string>, target = targetName(receiver.url)) =>
+    fetch(`${h.url}/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ target }).toString(),
+      redirect: 'manual',
+    });
+
+  it("shows the target's dead letters on the page, with a Replay form", async () => {
+    await withDeadLetters();
+    const page = await (await get('/', { cookie: await session() })).text();
+
+    expect(page).toContain('<dt>Dead letters</dt><dd>2 rejected</dd>');
+    expect(page).toContain(`<input type="hidden" name="target" value="${targetName(receiver.url)}">`);
+    expect(page).toContain('Replay 2 dead letters</button>');
+  });
+
+  it('queues them again for a form posted from the page with the session, and goes back to the page', async () => {
+    await withDeadLetters();
+    receiver.recover();
+    const res = await replay({ cookie: await session(), 'sec-fetch-site': 'same-origin', origin: h.config.publicUrl });
+
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('./');
+    expect((await receiver.waitForEvents(2)).map((e) => e.idempotencyKey)).toEqual([0, 1].map((n) => `message:${messageId(n)}`));
+    expect(await deadLetterCount()).toBe(0);
+  });
+
+  it("answers the page's script with the count queued, as JSON", async () => {
+    await withDeadLetters();
+    const res = await replay({ cookie: await session(), 'sec-fetch-site': 'same-origin', accept: 'application/json' });
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ queued: 2 });
+  });
+
+  it.each([
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site' }],
+    ["another site's Origin (a browser without Sec-Fetch-Site)", { origin: 'https://evil.example.com' }],
+  ])('refuses a Replay posted from another site (%s) with 403, and queues nothing', async (_how, headers) => {
+    await withDeadLetters();
+    const res = await replay({ cookie: await session(), ...headers });
+
+    expect(res.status).toBe(403);
+    expect(await deadLetterCount()).toBe(2);
+    expect(receiver.attempts).toBe(2);
+  });
+
+  it('refuses a Replay without a session (401), and queues nothing', async () => {
+    await withDeadLetters();
+    const res = await replay({ 'sec-fetch-site': 'same-origin' });
+
+    expect(res.status).toBe(401);
+    expect(await deadLetterCount()).toBe(2);
+  });
+
+  it('refuses a target that is not configured (400), naming the configured one', async () => {
+    await withDeadLetters();
+    const res = await replay({ cookie: await session(), accept: 'application/json' }, 'https://elsewhere.example.com/hook');
+
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain(`the configured targets are "${targetName(receiver.url)}"`);
+    expect(await deadLetterCount()).toBe(2);
   });
 });

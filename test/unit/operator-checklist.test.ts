@@ -9,6 +9,8 @@ import {
   call,
   code,
   configOf,
+  deadLetter,
+  deadLetters,
   delivery,
   failure,
   HOUR,
@@ -443,9 +445,10 @@ describe('the forwarding item', () => {
 
     expect(item.state).toBe('waiting');
     expect(item.summary).toBe('3 events on the way.');
+    const none = { rejected: 0, expired: 0, latest: [] };
     expect(item.details.targets).toEqual([
-      { ...targets[0], target: 'https://hooks.example.com/…[85af3d]' },
-      { ...targets[1], target: 'https://b.example.com/…[735a39]' },
+      { ...targets[0], target: 'https://hooks.example.com/…[85af3d]', deadLetters: none },
+      { ...targets[1], target: 'https://b.example.com/…[735a39]', deadLetters: none },
     ]);
   });
 
@@ -473,6 +476,35 @@ describe('the forwarding item', () => {
 
     expect(item.state).toBe('attention');
     expect(item.summary).toBe('1 event waiting; 1 target failing.');
+  });
+
+  it('needs attention while a target has dead letters, counting them for a replay', () => {
+    const latest = [deadLetter(), deadLetter({ eventId: 'message:wamid.older', status: 'expired', httpStatus: null, error: 'timed out' })];
+    const item = itemOf(
+      snapshot({ webhook: overview({}, { forwarding: [target(), target({ target: 'https://b.example.com/x' })] }), deadLetters: [deadLetters({ rejected: 2, expired: 1, latest })] }),
+      'forwarding',
+    );
+
+    expect(item.state).toBe('attention');
+    expect(item.summary).toBe('Nothing waiting. 3 dead letters to replay once the target takes them.');
+    expect(item.details.targets.map((t) => t.deadLetters)).toEqual([
+      { rejected: 2, expired: 1, latest },
+      { rejected: 0, expired: 0, latest: [] },
+    ]);
+  });
+
+  it('finds the dead letters of a target whose URL carries credentials (the store keeps it without them)', () => {
+    const withPassword = 'https://user:secret@hooks.example.com/whatsapp';
+    const item = itemOf(snapshot({ webhook: overview({}, { forwarding: [target({ target: withPassword })] }), deadLetters: [deadLetters()] }), 'forwarding');
+
+    expect(item.details.targets[0]?.deadLetters.rejected).toBe(1);
+  });
+
+  it('adds the dead letters to the summary of a failing target', () => {
+    const targets = [target({ backlog: 2, lastError: 'HTTP 503' })];
+    const item = itemOf(snapshot({ webhook: overview({}, { forwarding: targets }), deadLetters: [deadLetters()] }), 'forwarding');
+
+    expect(item.summary).toBe('2 events waiting; 1 target failing. 1 dead letter to replay once the target takes them.');
   });
 
   it('is done when nothing is waiting, whatever failed before', () => {

@@ -4,7 +4,7 @@ import type { PageSnapshot } from '../../src/page/page-snapshot';
 import { renderChecklist } from '../../src/page/render-checklist';
 import { timeAgo } from '../../src/page/time-ago';
 import { explainError } from '../../src/whatsapp/explain-error';
-import { ago, call, code, delivery, failure, HOUR, MINUTE, NOW, NUMBER, overview, PRODUCTION, settingsOf, snapshot, target } from '../helpers/page-fixtures';
+import { ago, call, code, deadLetter, deadLetters, delivery, failure, HOUR, MINUTE, NOW, NUMBER, overview, PRODUCTION, settingsOf, snapshot, target } from '../helpers/page-fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // Factories: a production install where nothing has happened yet, and the pieces to add to it
@@ -57,7 +57,7 @@ describe('renderChecklist escapes text from outside', () => {
     const out = render(snapshot({ webhook: overview({}, { forwarding }) }));
 
     expect(out).not.toContain('<b');
-    expect(out).toContain('<code>&lt;b onclick=alert(1)&gt;hooks&lt;/…[551f46]</code>');
+    expect(out).toContain('<code id="forward-target-0">&lt;b onclick=alert(1)&gt;hooks&lt;/…[551f46]</code>');
     expect(out).toContain('Last error: &lt;b&gt;HTTP 500&lt;/b&gt;');
   });
 
@@ -201,8 +201,8 @@ describe('renderChecklist forwarding and failures', () => {
 
     expect(out).not.toContain('LEAK');
     expect(out).toContain('<dt>Events forwarded to</dt><dd>https://hooks.slack.example/…[c49069], https://in.example.com/…[985ea0] <small>FORWARD_URL</small></dd>');
-    expect(out).toContain('<li><code>https://hooks.slack.example/…[c49069]</code>');
-    expect(out).toContain('<li><code>https://in.example.com/…[985ea0]</code>');
+    expect(out).toContain('<li><code id="forward-target-0">https://hooks.slack.example/…[c49069]</code>');
+    expect(out).toContain('<li><code id="forward-target-1">https://in.example.com/…[985ea0]</code>');
   });
 
   it('says whether FORWARD_SECRET is set in the configuration details', () => {
@@ -220,6 +220,53 @@ describe('renderChecklist forwarding and failures', () => {
     expect(out).toMatch(/<li class="item" id="item-failures" data-state="done"/);
     expect(out).toContain('<p class="summary">No failure in the last 24 hours.</p>');
     expect(out).toContain(`<ul class="failures"><li><p><strong>status failed</strong> <time datetime="${receivedAt}"`);
+  });
+});
+
+describe('renderChecklist dead letters', () => {
+  const NAME = 'https://hooks.example.com/…[85af3d]';
+  const withLetters = (letters = deadLetters(), forwarding = [target()]) => render(snapshot({ webhook: overview({}, { forwarding }), deadLetters: [letters] }));
+
+  it("lists a target's dead letters in words, the latest with their error and when, and a Replay form naming the target", () => {
+    const latest = [deadLetter(), deadLetter({ eventId: 'message:wamid.older', status: 'expired', httpStatus: null, error: 'timed out after 30 s', givenUpAt: ago(HOUR) })];
+    const out = withLetters(deadLetters({ rejected: 2, expired: 1, latest }));
+
+    expect(out).toContain('<dt>Dead letters</dt><dd>2 rejected, 1 expired</dd>');
+    expect(out).toContain(
+      `<li data-status="rejected"><strong>rejected</strong> <code>${deadLetter().eventId}</code> <time datetime="${ago(3 * MINUTE)}" title="${ago(3 * MINUTE)}" data-relative>3 min ago</time><br><small class="error">the target answered HTTP 422</small></li>`,
+    );
+    expect(out).toContain('<li data-status="expired"><strong>expired</strong> <code>message:wamid.older</code>');
+    expect(out).toContain('<small class="error">timed out after 30 s</small>');
+    expect(out).toContain(`<code id="forward-target-0">${NAME}</code>`);
+    expect(out).toContain(`<form method="post" action="replay" class="replay" data-replay>
+<input type="hidden" name="target" value="${NAME}">
+<button type="submit" aria-describedby="forward-target-0">Replay 3 dead letters</button>
+</form>`);
+    expect(out).toContain('<p class="meta">All of them: <code>wa-onboard events dead-letters</code>.</p>');
+  });
+
+  it('says none, and offers no Replay button, for a target without dead letters', () => {
+    const out = render(snapshot({ webhook: overview({}, { forwarding: [target()] }) }));
+
+    expect(out).toContain('<dt>Dead letters</dt><dd>none</dd>');
+    expect(out).not.toContain('data-replay');
+    expect(out).not.toContain('Latest dead letters');
+  });
+
+  it('offers no Replay for a target no longer in FORWARD_URL, saying how to get there', () => {
+    const out = withLetters(deadLetters(), [target({ configured: false, backlog: 1 })]);
+
+    expect(out).toContain('<dt>Dead letters</dt><dd>1 rejected</dd>');
+    expect(out).not.toContain('data-replay');
+    expect(out).toContain('Put it back in FORWARD_URL to replay them.');
+  });
+
+  it("escapes a dead letter's event id and error", () => {
+    const out = withLetters(deadLetters({ latest: [deadLetter({ eventId: SCRIPT, error: `unreachable: ${SCRIPT}` })] }));
+
+    expect(out).not.toContain('<script>');
+    expect(out).toContain(`<code>${ESCAPED_SCRIPT}</code>`);
+    expect(out).toContain(`<small class="error">unreachable: ${ESCAPED_SCRIPT}</small>`);
   });
 });
 
