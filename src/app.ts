@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Clock } from './delivery/ports';
 import { apiRoutes } from './http/api-routes';
+import type { BodyBudget } from './http/body-budget';
+import { countFormBody } from './http/count-form-body';
 import { errorHandler } from './http/error-handler';
 import type { MetricsAccess } from './http/metrics-access';
 import { opsRoutes } from './http/ops-routes';
@@ -9,13 +11,14 @@ import { securityHeaders } from './http/security-headers';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { OperatorPage } from './page/operator-page';
+import { LOGIN_FORM_LIMIT_BYTES } from './page/page-routes';
 import type { CallStore, Recipient } from './store/call-store';
 import type { WebhookStore } from './store/webhook-store';
 import { CallFlow } from './voice/call-flow';
 import type { CodeSpool } from './voice/code-spool';
 import type { ForwardingRules } from './voice/forward-budget';
-import { voiceRoutes } from './voice/routes';
-import type { CallPlan } from './voice/twiml';
+import { TWILIO_FORM_LIMIT_BYTES, voiceRoutes } from './voice/routes';
+import { sorryTwiml, type CallPlan } from './voice/twiml';
 import type { NodeHandler } from './whatsapp/intake';
 import type { RedeliveryDeps } from './whatsapp/redelivery';
 import { WEBHOOK_PATH, whatsappRoutes } from './whatsapp/routes';
@@ -54,6 +57,8 @@ export interface AppDeps {
   };
   /** Where events are forwarded, for the admin's view of each backlog. */
   forwardTargets: string[];
+  /** Bounds the bytes held by bodies read before they are authenticated, shared with the webhook's intake. */
+  bodies: BodyBudget;
   /** The operator's page at `/`, and its live updates at `/api/live`. */
   page: OperatorPage;
 }
@@ -80,9 +85,25 @@ export function createApp(deps: AppDeps): Express {
     forwarding: deps.callForwarding,
   });
   app.use(opsRoutes(deps));
+  // Forms read before the token or the signature is checked count among the unverified bodies.
+  app.post(
+    '/login',
+    countFormBody({
+      budget: deps.bodies,
+      limitBytes: LOGIN_FORM_LIMIT_BYTES,
+      refusal: { contentType: 'text/plain; charset=utf-8', body: 'busy: try again in a few seconds' },
+      onRefused: () => deps.metrics.bodyRefused('login'),
+    }),
+  );
   app.use(deps.page.routes);
   app.use(
     '/twilio',
+    countFormBody({
+      budget: deps.bodies,
+      limitBytes: TWILIO_FORM_LIMIT_BYTES,
+      refusal: { contentType: 'text/xml', body: sorryTwiml() },
+      onRefused: () => deps.metrics.bodyRefused('twilio'),
+    }),
     voiceRoutes({
       flow,
       maxListens: deps.plan.maxListens,

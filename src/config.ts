@@ -11,6 +11,11 @@ export interface Config {
   port: number;
   /** The address to listen on: loopback in local mode (generated secrets; nobody else should reach it), every interface in production. */
   host: string;
+  /**
+   * What strangers' connections may hold: `maxConnections` open at once (MAX_CONNECTIONS), and
+   * `unverifiedBodyBytes` of request bodies not yet authenticated (UNVERIFIED_BODIES_MIB; see http/body-budget.ts).
+   */
+  http: { maxConnections: number; unverifiedBodyBytes: number };
   /** Base URL Twilio calls, without a trailing slash; signatures are checked against it. */
   publicUrl: string;
   dataDir: string;
@@ -162,6 +167,20 @@ const schema = z.object({
     z
       .string()
       .refine((host) => isIP(host) !== 0 || /^[a-zA-Z0-9.-]+$/.test(host), 'must be an address to listen on, such as 127.0.0.1 or 0.0.0.0'),
+  ),
+  // Each connection costs a socket, and each unverified body up to 3 MB until its signature can be checked.
+  MAX_CONNECTIONS: z.preprocess(
+    blankIsUnset,
+    z.coerce.number({ error: 'must be a whole number of connections from 10 to 100000' }).int().min(10).max(100_000).default(1_000),
+  ),
+  UNVERIFIED_BODIES_MIB: z.preprocess(
+    blankIsUnset,
+    z.coerce
+      .number({ error: 'must be a whole number of MiB from 3 to 4096' })
+      .int()
+      .min(3, "must be at least 3: one webhook body of 3 MB (Meta's limit) must fit")
+      .max(4096)
+      .default(64),
   ),
   PUBLIC_URL: optional(
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://onboard.example.com' }),
@@ -439,6 +458,7 @@ function build(
     mode,
     port: e.PORT,
     host: e.HOST ?? (mode === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    http: { maxConnections: e.MAX_CONNECTIONS, unverifiedBodyBytes: e.UNVERIFIED_BODIES_MIB * 2 ** 20 },
     publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: path.resolve(e.DATA_DIR),
     database: e.DATABASE_URL

@@ -9,6 +9,7 @@ import type { DeliveryWorker } from './delivery/delivery-worker';
 import { systemClock, type Clock } from './delivery/ports';
 import { defaultRetryPolicy, type RetryPolicy } from './delivery/retry-policy';
 import type { SpoolWorker } from './delivery/spool-worker';
+import { BodyBudget } from './http/body-budget';
 import { createDrainingServer, type DrainingServer } from './http/draining-server';
 import type { RequestDeadlines } from './http/slow-clients';
 import { frontDoor } from './http/front-door';
@@ -113,9 +114,12 @@ export async function createService(config: Config, options: ServiceOptions): Pr
   const webhooks = notifyOnWrite(stores.webhooks, shownWrites(WEBHOOK_WRITES_SHOWN), shown);
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
   const retry = options.retry ?? defaultRetryPolicy;
+  // One budget for every body read before it can be authenticated: the webhook's and the forms'.
+  const bodies = new BodyBudget(config.http.unverifiedBodyBytes);
+  metrics.watchBodies(bodies);
   const deliveries = createDeliveryRuntime(config, { calls, signals, clock, logger, metrics, retry, pollMs, instance, leaseMs });
 
-  const whatsapp = createWebhookRuntime(config, { webhooks, signals, clock, logger, metrics, pollMs, instance, leaseMs }, options);
+  const whatsapp = createWebhookRuntime(config, { webhooks, signals, clock, logger, metrics, pollMs, instance, leaseMs, bodies }, options);
   const pruner = new RetentionPruner({
     tasks: [whatsapp.inboxRetention, codeRetention({ calls, dataDir: config.dataDir, logger, retentionDays: config.codeRetentionDays })],
     clock,
@@ -163,6 +167,7 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     whatsapp: { verifyToken: config.whatsapp.verifyToken, intake: whatsapp.intake },
     forwardTargets: whatsapp.forwarder.targets,
     redelivery: whatsapp.redelivery,
+    bodies,
     page,
   });
   // Meta's POSTs go straight to the intake; everything else through Express (see front-door.ts).
@@ -192,7 +197,12 @@ export async function createService(config: Config, options: ServiceOptions): Pr
       pruner.start();
     },
     async listen(port, host) {
-      httpServer = createDrainingServer(listener, { deadlines: options.requestDeadlines, onSlowRequest: () => metrics.slowRequestCut() });
+      httpServer = createDrainingServer(listener, {
+        deadlines: options.requestDeadlines,
+        onSlowRequest: () => metrics.slowRequestCut(),
+        maxConnections: config.http.maxConnections,
+        onConnectionDropped: () => metrics.connectionDropped(),
+      });
       const s = httpServer.server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);

@@ -19,6 +19,13 @@ export interface DrainingServerOptions {
   deadlines?: RequestDeadlines;
   /** A request was cut for taking longer than its deadline (see slow-clients.ts). */
   onSlowRequest?: () => void;
+  /**
+   * Connections open at once (MAX_CONNECTIONS). Node closes a connection past it as soon as it is
+   * accepted, before reading a byte: the client sees the connection closed (or reset), not an answer.
+   */
+  maxConnections?: number;
+  /** A connection was closed as it arrived, MAX_CONNECTIONS being open. */
+  onConnectionDropped?: () => void;
 }
 
 export function createDrainingServer(listener: RequestListener, options: DrainingServerOptions = {}): DrainingServer {
@@ -39,6 +46,9 @@ export function createDrainingServer(listener: RequestListener, options: Drainin
     listener(req, res);
   });
   server.on('clientError', answerClientError(options.onSlowRequest ?? (() => undefined)));
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+  const onDropped = options.onConnectionDropped;
+  if (onDropped) server.on('drop', () => onDropped());
   return {
     server,
     drain(graceMs = DRAIN_GRACE_MS) {

@@ -10,6 +10,8 @@ export type ForwardOutcome = 'sent' | 'retry' | 'rejected' | 'expired';
 export type Requeue = 'replay' | 'backfill';
 /** The dead letters of each target and status, as the store keeps their counts. */
 export type DeadLetterCounts = () => Promise<Array<{ target: string; status: string; count: number }>>;
+/** The routes whose bodies are read before they can be authenticated, and so count in the body budget. */
+export type UnverifiedBodyRoute = 'webhook' | 'twilio' | 'login';
 
 /** The counters `/metrics` exposes; one registry per app, so tests never share state. */
 export interface Metrics {
@@ -28,6 +30,12 @@ export interface Metrics {
   countDeadLettersWith(read: DeadLetterCounts): void;
   /** A client took longer than its deadline to send a request, and was cut off. */
   slowRequestCut(): void;
+  /** A body was refused (503) because too many bytes of unverified bodies were held at once. */
+  bodyRefused(route: UnverifiedBodyRoute): void;
+  /** Where the gauges of unverified body bytes read (see http/body-budget.ts). */
+  watchBodies(budget: { heldBytes: number; peakBytes: number }): void;
+  /** A connection was closed as it arrived: MAX_CONNECTIONS were open. */
+  connectionDropped(): void;
 }
 
 export function createMetrics(options: { processMetrics: boolean }): Metrics {
@@ -103,9 +111,42 @@ export function createMetrics(options: { processMetrics: boolean }): Metrics {
     help: 'Requests cut off with a 408 for sending their headers or body too slowly.',
     registers: [registry],
   });
+  const bodiesRefused = new Counter({
+    name: 'wa_onboard_http_bodies_refused_total',
+    help: 'Request bodies refused with a 503 because too many bytes of bodies not yet authenticated were held at once (UNVERIFIED_BODIES_MIB), by route.',
+    labelNames: ['route'],
+    registers: [registry],
+  });
+  let bodies: { heldBytes: number; peakBytes: number } | undefined;
+  new Gauge({
+    name: 'wa_onboard_http_unverified_body_bytes',
+    help: 'Bytes held now by request bodies not yet authenticated (webhook POSTs being received, Twilio and sign-in forms).',
+    registers: [registry],
+    collect() {
+      this.set(bodies?.heldBytes ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'wa_onboard_http_unverified_body_bytes_peak',
+    help: 'The most bytes held at once by request bodies not yet authenticated, since the start.',
+    registers: [registry],
+    collect() {
+      this.set(bodies?.peakBytes ?? 0);
+    },
+  });
+  const connectionsDropped = new Counter({
+    name: 'wa_onboard_http_connections_dropped_total',
+    help: 'Connections closed as they arrived because MAX_CONNECTIONS were open.',
+    registers: [registry],
+  });
   return {
     registry,
     slowRequestCut: () => slowRequests.inc(),
+    bodyRefused: (route) => bodiesRefused.inc({ route }),
+    watchBodies: (budget) => {
+      bodies = budget;
+    },
+    connectionDropped: () => connectionsDropped.inc(),
     webhookReceived: (outcome) => posts.inc({ outcome }),
     eventsDispatched: ({ created, duplicates, invalidPosts }) => {
       if (created > 0) events.inc({ outcome: 'new' }, created);

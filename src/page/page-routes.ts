@@ -23,6 +23,9 @@ export interface PageRoutesDeps {
   onSignOut: () => void;
 }
 
+/** A sign-in form holds one token: a small limit keeps large bodies out before they are read. */
+export const LOGIN_FORM_LIMIT_BYTES = 4 * 1024;
+
 /** assets/ at the top of the package: two folders up from both src/page and dist/page. */
 const ASSETS_DIR = path.join(__dirname, '..', '..', 'assets');
 const ASSET_TYPES: Record<string, string> = {
@@ -46,8 +49,7 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
     else page(res, 200, login());
   });
 
-  // A sign-in form holds one token: a small limit keeps large bodies out before they are read.
-  router.post('/login', sameSite, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+  router.post('/login', sameSite, express.urlencoded({ extended: false, limit: LOGIN_FORM_LIMIT_BYTES }), async (req, res) => {
     const body = req.body as Record<string, unknown> | undefined;
     const token = typeof body?.token === 'string' ? body.token.trim() : '';
     const client = clientKey(req.socket.remoteAddress);

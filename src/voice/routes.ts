@@ -5,6 +5,9 @@ import { twilioCallParams, listenNumber, type TwilioCallParams } from './twilio-
 import { emptyTwiml, sorryTwiml } from './twiml';
 import { requireTwilioSignature, type TwilioSignatureOptions } from './twilio-signature';
 
+/** Twilio's requests are a few hundred bytes of form; a recording's or transcription's a few KB. */
+export const TWILIO_FORM_LIMIT_BYTES = 64 * 1024;
+
 export interface VoiceRoutesDeps {
   flow: CallFlow;
   signature: TwilioSignatureOptions;
@@ -18,7 +21,7 @@ export interface VoiceRoutesDeps {
  */
 export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   const router = Router();
-  router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  router.use(express.urlencoded({ extended: false, limit: TWILIO_FORM_LIMIT_BYTES, parameterLimit: 200 }));
   router.use(requireTwilioSignature(deps.signature));
 
   const twiml = (handle: (params: TwilioCallParams, req: Request) => Promise<string>) => async (req: Request, res: Response) => {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../delivery/ports';
 import { answerUnread } from '../http/answer-unread';
-import { PayloadTooLargeError, readBody } from '../http/read-body';
+import type { BodyBudget } from '../http/body-budget';
+import { BodiesBusyError, PayloadTooLargeError, readBody } from '../http/read-body';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { InboxRecord, SignedWith } from '../store/webhook-store';
@@ -12,7 +13,7 @@ import { signatureFormProblem, verifySignature } from './verify-signature';
 export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
 
 /** What a 503 suggests to a caller that reads Retry-After; Meta follows its own schedule anyway. */
-const STORE_RETRY_AFTER_S = '5';
+const RETRY_AFTER_S = '5';
 
 export interface IntakeDeps {
   /** The current app secret first, then the previous one during a rotation. */
@@ -22,6 +23,8 @@ export interface IntakeDeps {
   store: (record: InboxRecord) => Promise<void>;
   /** A POST was stored: dispatch can begin. */
   onStored: () => void;
+  /** Bounds the bytes held by bodies not yet verified, shared with the other routes that read such bodies. */
+  bodies: BodyBudget;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -32,8 +35,9 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /**
  * `POST /webhooks/whatsapp`, framework-free: read the raw bytes, verify them, store them, and only
  * then answer 200. Dispatch happens later, from the store, so a crash after the answer loses
- * nothing. 401 for a bad signature (nothing stored), 413 past 3 MB, 503 when the store fails
- * (Meta retries); everything authentic is 200, even a body we cannot read.
+ * nothing. 401 for a bad signature (nothing stored), 413 past 3 MB, 503 when the store fails or
+ * too many bytes of unverified bodies are held at once (Meta retries); everything authentic is 200,
+ * even a body we cannot read.
  */
 export function webhookIntake(deps: IntakeDeps): NodeHandler {
   return (req, res) => {
@@ -50,16 +54,8 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
       refuse(req, res, formProblem, { unreadBody: true });
       return;
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, MAX_WEBHOOK_BYTES);
-    } catch (error) {
-      if (!(error instanceof PayloadTooLargeError)) return; // the client is gone; nothing to answer
-      deps.metrics.webhookReceived('too_large');
-      deps.logger.warn({ limit: MAX_WEBHOOK_BYTES }, 'refused a webhook POST over the size limit');
-      answerUnread(req, res, answerOf(413, error.code, error.message));
-      return;
-    }
+    const body = await readOrRefuse(req, res);
+    if (!body) return;
     let signedWith: SignedWith = 'unchecked';
     if (deps.verifySignatures) {
       const check = verifySignature(signature, body, deps.appSecrets);
@@ -85,7 +81,7 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
       // Not stored, so not acknowledged: Meta will deliver it again.
       deps.metrics.webhookReceived('error');
       deps.logger.error({ err: error }, 'could not store a webhook POST; answering 503 so Meta retries');
-      res.setHeader('retry-after', STORE_RETRY_AFTER_S);
+      res.setHeader('retry-after', RETRY_AFTER_S);
       reply(res, 503, 'store_unavailable', 'the event could not be stored; deliver it again');
       return;
     }
@@ -94,6 +90,26 @@ export function webhookIntake(deps: IntakeDeps): NodeHandler {
     else deps.metrics.webhookReceived('stored');
     reply(res, 200, 'stored', 'stored');
     deps.onStored();
+  }
+
+  /** The body whole, or null once the request was answered (413, 503) or its client went away. */
+  async function readOrRefuse(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
+    try {
+      return await readBody(req, MAX_WEBHOOK_BYTES, deps.bodies);
+    } catch (error) {
+      if (error instanceof BodiesBusyError) {
+        deps.metrics.bodyRefused('webhook');
+        deps.logger.warn({ limitBytes: deps.bodies.limitBytes }, 'refused a webhook POST: too many bytes of unverified bodies held at once (UNVERIFIED_BODIES_MIB)');
+        const answer = answerOf(503, error.code, error.message);
+        answerUnread(req, res, { ...answer, headers: { ...answer.headers, 'retry-after': RETRY_AFTER_S } });
+      } else if (error instanceof PayloadTooLargeError) {
+        deps.metrics.webhookReceived('too_large');
+        deps.logger.warn({ limit: MAX_WEBHOOK_BYTES }, 'refused a webhook POST over the size limit');
+        answerUnread(req, res, answerOf(413, error.code, error.message));
+      }
+      // Anything else: the client is gone, and there is no one to answer.
+      return null;
+    }
   }
 
   /** 401, nothing stored. A body left unread is thrown away as it arrives, then the connection closes. */

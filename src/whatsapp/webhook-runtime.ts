@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Clock } from '../delivery/ports';
 import { exponentialBackoff } from '../delivery/retry-policy';
+import type { BodyBudget } from '../http/body-budget';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RetentionTask } from '../retention-pruner';
@@ -57,6 +58,8 @@ export function createWebhookRuntime(
     /** This instance, named on the lanes it claims. */
     instance: string;
     leaseMs: number;
+    /** The bytes of unverified bodies the intake may hold, shared with the other routes. */
+    bodies: BodyBudget;
   },
   options: WebhookOptions,
 ): WebhookRuntime {
@@ -103,6 +106,7 @@ export function createWebhookRuntime(
     verifySignatures: config.whatsapp.verifySignatures,
     store: (record) => inbox.add(record),
     onStored: () => signals.publish('inbox'),
+    bodies: deps.bodies,
     clock,
     logger,
     metrics,

@@ -65,6 +65,7 @@ describe('loadConfig in production', () => {
       mode: 'production',
       port: 8080,
       host: '0.0.0.0',
+      http: { maxConnections: 1000, unverifiedBodyBytes: 64 * 2 ** 20 },
       publicUrl: 'https://onboard.example.com',
       dataDir: path.resolve('/var/lib/wa-onboard'),
       database: { kind: 'sqlite', migrate: true },
@@ -601,5 +602,25 @@ describe('the database settings', () => {
     expect(maskedDatabaseUrl(URL_WITH_PASSWORD)).toBe('postgres://wa:***@db.internal:5432/wa_onboard?sslmode=verify-full');
     expect(maskedDatabaseUrl('postgres://wa@db/wa')).toBe('postgres://wa@db/wa');
     expect(maskedDatabaseUrl('postgres://wa@db/wa?password=hunter2&sslmode=require')).toBe('postgres://wa@db/wa?password=***&sslmode=require');
+  });
+});
+
+describe("what strangers' connections may hold: MAX_CONNECTIONS and UNVERIFIED_BODIES_MIB", () => {
+  it('reads both, the budget in MiB', () => {
+    const { http } = loadConfig({ ...PRODUCTION, MAX_CONNECTIONS: '250', UNVERIFIED_BODIES_MIB: '16' }, noSecretsExpected).config;
+    expect(http).toEqual({ maxConnections: 250, unverifiedBodyBytes: 16 * 2 ** 20 });
+  });
+
+  it("refuses a budget too small for one webhook body at Meta's 3 MB limit", () => {
+    expect(problemsOf({ ...PRODUCTION, UNVERIFIED_BODIES_MIB: '2' }).problems).toEqual([
+      "UNVERIFIED_BODIES_MIB: must be at least 3: one webhook body of 3 MB (Meta's limit) must fit",
+    ]);
+  });
+
+  it('refuses connections that are not a whole number of at least 10', () => {
+    expect(problemsOf({ ...PRODUCTION, MAX_CONNECTIONS: 'many' }).problems).toEqual([
+      'MAX_CONNECTIONS: must be a whole number of connections from 10 to 100000',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, MAX_CONNECTIONS: '5' }).problems).toEqual([expect.stringMatching(/^MAX_CONNECTIONS: /)]);
   });
 });

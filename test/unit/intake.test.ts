@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { BodyBudget } from '../../src/http/body-budget';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import type { InboxRecord } from '../../src/store/webhook-store';
@@ -22,6 +23,7 @@ async function serve(store: (record: InboxRecord) => Promise<void>) {
       stored.push(record);
     },
     onStored: () => kicks++,
+    bodies: new BodyBudget(64 * 2 ** 20),
     clock: { now: () => new Date('2026-11-23T10:00:00Z') },
     logger: createLogger({ level: 'trace', destination: new Writable({ write: (c: Buffer, _e, done) => done(void logs.push(c.toString())) }) }),
     metrics: createMetrics({ processMetrics: false }),
