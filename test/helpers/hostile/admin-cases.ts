@@ -35,7 +35,7 @@ export function adminApiCases(): HostileCase[] {
   );
 }
 
-/** Sign-in and sign-out: wrong and huge tokens, bodies it does not parse, forms from other sites. */
+/** Sign-in, sign-out and Replay: wrong and huge tokens, bodies it does not parse, forms from other sites. */
 export function loginCases(): HostileCase[] {
   const login = (name: string, body: Buffer | string, headers: Array<[string, string]>, expect: Status[], extra: Partial<HostileCase> = {}): HostileCase => ({
     category: 'login',
@@ -49,6 +49,16 @@ export function loginCases(): HostileCase[] {
   });
   const right = formBody({ token: ADMIN_TOKEN });
   const logout = (name: string, headers: Array<[string, string]>, expect: Status[]): HostileCase => ({ category: 'login', name: `logout: ${name}`, method: 'POST', target: '/logout', headers, expect });
+  // The page's Replay form, naming an address of the sender's choosing: refused before it is read.
+  const replay = (name: string, headers: Array<[string, string]>, expect: Status[]): HostileCase => ({
+    category: 'login',
+    name: `replay: ${name}`,
+    method: 'POST',
+    target: '/replay',
+    headers: [FORM, ...headers],
+    body: formBody({ target: 'https://evil.example/hook' }),
+    expect,
+  });
   return [
     login('a wrong token', formBody({ token: 'wrong' }), [FORM], WRONG_TOKEN),
     login('an empty token', formBody({ token: '' }), [FORM], WRONG_TOKEN),
@@ -75,6 +85,10 @@ export function loginCases(): HostileCase[] {
     logout('with no cookie', [], [303]),
     logout('with a made-up session cookie', [['Cookie', `${SESSION}=made-up`]], [303]),
     logout('with a cookie of 8,000 characters', [['Cookie', `${SESSION}=${sized(8000)}`]], [303]),
+    replay('from another site', [['Sec-Fetch-Site', 'cross-site']], [403]),
+    replay('with a foreign Origin', [['Origin', 'https://evil.example']], [403]),
+    replay('with no cookie', [], [401]),
+    replay('with a made-up session cookie', [['Cookie', `${SESSION}=made-up`]], [401]),
     { category: 'login', name: 'GET /login', method: 'GET', target: '/login', expect: [404] },
   ];
 }

@@ -108,7 +108,7 @@ export function pathCases(): HostileCase[] {
   ];
 }
 
-const METHOD_ROUTES = ['/', '/login', '/logout', '/assets/operator-page.css', '/api/codes', '/webhooks/whatsapp', '/twilio/voice', '/healthz', '/metrics', '/readyz'];
+const METHOD_ROUTES = ['/', '/login', '/logout', '/replay', '/assets/operator-page.css', '/api/codes', '/webhooks/whatsapp', '/twilio/voice', '/healthz', '/metrics', '/readyz'];
 const METHODS = ['PUT', 'DELETE', 'PATCH', 'PROPFIND', 'TRACE', 'HEAD', 'OPTIONS', 'SEARCH', 'LOCK', 'FOO', 'get'];
 /** Anything a route may say to a method it does not serve, short of a 5xx. */
 const REFUSALS: Status[] = [200, 204, 400, 401, 403, 404, 405];
