@@ -115,21 +115,19 @@ export class Database {
    * fails, and it is destroyed when released rather than handed to the next caller.
    */
   async checkout(): Promise<pg.PoolClient> {
-    let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      return await new Promise<pg.PoolClient>((resolve, reject) => {
+        // The callback form, so the listener is on before anything else runs: a client handed out
+        // as it finishes connecting may meet the server's "terminating connection" in the same read
+        // of the socket, before a promise's continuation could attach it.
+        this.pool.connect((error, client) => {
+          if (error || !client) return reject(error ?? new Error('the pool gave no connection'));
+          resolve(withLossHeard(client));
+        });
+      });
     } catch (error) {
       throw postgresStoreError(error);
     }
-    let lost: Error | undefined;
-    const hear = (error: Error) => (lost = error);
-    client.on('error', hear);
-    const release = client.release.bind(client);
-    client.release = (error?: Error | boolean) => {
-      client.removeListener('error', hear);
-      release(error ?? lost);
-    };
-    return client;
   }
 
   async close(): Promise<void> {
@@ -157,4 +155,20 @@ export function placeholders(rows: number, width: number, first = 1): string {
     tuples.push(`(${cells.join(', ')})`);
   }
   return tuples.join(', ');
+}
+
+/**
+ * Hears the 'error' a client emits when the server ends its connection while we hold it; the next
+ * query on it fails, and `release()` destroys it rather than handing it to the next caller.
+ */
+function withLossHeard(client: pg.PoolClient): pg.PoolClient {
+  let lost: Error | undefined;
+  const hear = (error: Error) => (lost = error);
+  client.on('error', hear);
+  const release = client.release.bind(client);
+  client.release = (error?: Error | boolean) => {
+    client.removeListener('error', hear);
+    release(error ?? lost);
+  };
+  return client;
 }
