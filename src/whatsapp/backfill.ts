@@ -2,7 +2,7 @@ import { BadRequestError } from '../http/errors';
 import type { BackfillPosition } from '../store/webhook-store';
 import { laneOf } from './dispatch-plan';
 import type { WhatsAppEvent } from './event';
-import { configuredTarget, REQUEUE_BATCH, yieldToRequests, type RedeliveryDeps } from './redelivery';
+import { configuredTarget, inBatches, REQUEUE_BATCH, type RedeliveryDeps } from './redelivery';
 import { targetName } from './target-name';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -25,7 +25,7 @@ export async function backfill(deps: RedeliveryDeps, request: BackfillRequest): 
   requireWithinRetention(request.since, at, deps.retentionDays);
   let queued = 0;
   let after: BackfillPosition | null = null;
-  do {
+  await inBatches(async () => {
     const batch = await deps.webhooks.backfillForwards(
       { target, since: request.since, after, limit: REQUEUE_BATCH, at },
       // The lane is the domain's to say, as when the event was dispatched.
@@ -34,8 +34,8 @@ export async function backfill(deps: RedeliveryDeps, request: BackfillRequest): 
     queued += batch.queued;
     if (batch.queued > 0) deps.onQueued();
     after = batch.next;
-    if (after !== null) await yieldToRequests();
-  } while (after !== null);
+    return after !== null;
+  });
   deps.metrics.forwardsRequeued(target, 'backfill', queued);
   deps.logger.info({ target: targetName(target), since: request.since.toISOString(), queued }, 'backfill queued the events the target had not received');
   return { queued };

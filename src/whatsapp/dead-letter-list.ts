@@ -1,8 +1,8 @@
 import { BadRequestError } from '../http/errors';
 import { readIsoTime } from '../http/iso-time';
 import type { DeadLetter, DeadLetterPosition, DeadLetterStatus } from '../store/webhook-store';
-import { configuredTarget, type RedeliveryDeps } from './redelivery';
-import { recordedTarget, targetName } from './target-name';
+import { findTarget, type RedeliveryDeps } from './redelivery';
+import { targetName } from './target-name';
 
 /** A dead letter as `GET /api/dead-letters` shows it. */
 export interface DeadLetterView {
@@ -52,7 +52,8 @@ export async function listDeadLetters(deps: Pick<RedeliveryDeps, 'webhooks' | 't
 async function knownTarget(deps: Pick<RedeliveryDeps, 'webhooks' | 'targets'>, requested: string): Promise<string> {
   const withDeadLetters = (await deps.webhooks.deadLetterCounts()).map((c) => c.target);
   const known = [...new Set([...deps.targets, ...withDeadLetters])];
-  if (known.some((t) => t === recordedTarget(requested) || targetName(t) === requested)) return configuredTarget(requested, known);
+  const found = findTarget(requested, known);
+  if (found !== undefined) return found;
   throw new BadRequestError(
     `target ${JSON.stringify(targetName(requested))} is neither configured nor has dead letters; ` +
       (known.length === 0 ? 'no target is configured or has dead letters' : `the known targets are ${known.map((t) => JSON.stringify(targetName(t))).join(', ')}`),

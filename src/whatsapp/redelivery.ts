@@ -20,13 +20,28 @@ export interface RedeliveryDeps {
 }
 
 /**
- * Forwards (or events) queued per transaction by a replay or a backfill: between two batches the
- * thread serves requests, so a million of them neither hold it nor fill memory.
+ * Forwards (or events) queued per transaction by a replay or a backfill. A batch holds the thread
+ * while it runs (SQLite is synchronous here), and every request that arrives meanwhile waits behind
+ * it: small batches keep that wait short, and a million events never fill memory.
  */
-export const REQUEUE_BATCH = 1_000;
+export const REQUEUE_BATCH = 250;
 
-/** Lets the requests waiting on the thread in between two batches. */
-export const yieldToRequests = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * After each batch a replay or a backfill rests this many times as long as the batch took, so it
+ * takes at most a third of the thread: a request needs several turns of the event loop (its body,
+ * its commit, the disk's sync, its answer), and a batch run at every turn would delay each of them.
+ */
+const REST_PER_BATCH = 2;
+
+/** Runs `batch` until it says there is no more, resting in between so that requests go first. */
+export async function inBatches(batch: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    const started = performance.now();
+    if (!(await batch())) return;
+    const tookMs = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, REST_PER_BATCH * tookMs)));
+  }
+}
 
 /**
  * The configured target `requested` names: as in FORWARD_URL (credentials or not), or as the API,
@@ -34,9 +49,14 @@ export const yieldToRequests = (): Promise<void> => new Promise((resolve) => set
  * ones: an event is never sent to an address given in a request.
  */
 export function configuredTarget(requested: string, targets: string[]): string {
-  const found = targets.find((t) => t === requested || t === recordedTarget(requested) || targetName(t) === requested);
+  const found = findTarget(requested, targets);
   if (found !== undefined) return found;
   throw new BadRequestError(`target ${JSON.stringify(targetName(requested))} is not configured; ${configuredTargets(targets)}`);
+}
+
+/** The target of `among` that `requested` names, in FORWARD_URL's form (credentials or not) or in the API's. */
+export function findTarget(requested: string, among: string[]): string | undefined {
+  return among.find((t) => t === recordedTarget(requested) || targetName(t) === requested);
 }
 
 /** The configured targets, as a 400 names them. */

@@ -1,5 +1,5 @@
 import type { DeadLetterStatus } from '../store/webhook-store';
-import { configuredTarget, REQUEUE_BATCH, yieldToRequests, type RedeliveryDeps } from './redelivery';
+import { configuredTarget, inBatches, REQUEUE_BATCH, type RedeliveryDeps } from './redelivery';
 import { targetName } from './target-name';
 
 /** Which dead letters to send again; all of them (of the configured targets) when nothing is named. */
@@ -24,14 +24,15 @@ export async function replayDeadLetters(deps: RedeliveryDeps, request: ReplayReq
     for (const eventIds of chunks(request.eventIds)) {
       // By forward id from where the last batch stopped: a dead letter queued here and refused again
       // at once comes back with the same id, behind the batches, and is not taken twice.
-      let after: number | null = 0;
-      do {
+      let after = 0;
+      await inBatches(async () => {
         const batch = await deps.webhooks.replayDeadLetters({ target, status: request.status, eventIds }, after, REQUEUE_BATCH, at);
         ofTarget += batch.queued;
         if (batch.queued > 0) deps.onQueued();
+        if (batch.next === null) return false;
         after = batch.next;
-        if (after !== null) await yieldToRequests();
-      } while (after !== null);
+        return true;
+      });
     }
     deps.metrics.forwardsRequeued(target, 'replay', ofTarget);
     if (ofTarget > 0) deps.logger.info({ target: targetName(target), queued: ofTarget, status: request.status }, 'dead letters queued again (replay)');
