@@ -14,6 +14,7 @@ import type {
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './counters';
 import { idList } from './id-list';
+import { prepared } from './prepared';
 import { unsynced } from './unsynced';
 
 const DEAD = `f.status IN ('rejected', 'expired')`;
@@ -41,8 +42,8 @@ export class SqliteDeadLetters implements SyncOf<DeadLetterStore> {
     if (query.status !== undefined) where.push('f.status = @status');
     // Read as a range on the index (given_up_at, id), the few at the same time told apart by id.
     if (query.before) where.push('f.given_up_at <= @beforeAt AND (f.given_up_at < @beforeAt OR f.id < @beforeId)');
-    const rows = this.db
-      .prepare(
+    const rows = prepared(
+        this.db,
         `SELECT f.id, f.target, f.lane, f.status, f.attempts, f.last_status, f.last_error, f.given_up_at, e.key, e.received_at
          FROM webhook_forwards f JOIN webhook_events e ON e.id = f.event_id
          WHERE ${where.join(' AND ')} ORDER BY f.given_up_at DESC, f.id DESC LIMIT @limit`,
@@ -58,8 +59,7 @@ export class SqliteDeadLetters implements SyncOf<DeadLetterStore> {
   }
 
   deadLetterCounts(): Array<{ target: string; status: DeadLetterStatus; count: number }> {
-    const rows = this.db
-      .prepare(`SELECT name, value FROM webhook_counters WHERE name >= ? AND name < ? ORDER BY name`)
+    const rows = prepared(this.db, `SELECT name, value FROM webhook_counters WHERE name >= ? AND name < ? ORDER BY name`)
       .all(DEAD_LETTER_COUNTERS.from, DEAD_LETTER_COUNTERS.to) as Array<{ name: string; value: number }>;
     return rows.flatMap((r) => {
       const counter = readDeadLetterCounter(r.name);
@@ -72,8 +72,7 @@ export class SqliteDeadLetters implements SyncOf<DeadLetterStore> {
     if (filter.status !== undefined) where.push('f.status = @status');
     if (filter.eventIds !== undefined) where.push('f.event_id IN (SELECT id FROM webhook_events WHERE key IN (SELECT value FROM json_each(@keys)))');
     return unsynced(this.db, this.db.transaction((): RequeueResult => {
-      const ids = this.db
-        .prepare(`SELECT f.id FROM webhook_forwards f WHERE ${where.join(' AND ')} ORDER BY f.id LIMIT @limit`)
+      const ids = prepared(this.db, `SELECT f.id FROM webhook_forwards f WHERE ${where.join(' AND ')} ORDER BY f.id LIMIT @limit`)
         .pluck()
         .all({ target: filter.target, after, status: filter.status ?? null, keys: JSON.stringify(filter.eventIds ?? []), limit }) as number[];
       const queued = this.requeue(ids, at);
@@ -83,8 +82,8 @@ export class SqliteDeadLetters implements SyncOf<DeadLetterStore> {
 
   backfillForwards(batch: BackfillBatch, laneOf: (event: string) => string): { queued: number; next: BackfillPosition | null } {
     return unsynced(this.db, this.db.transaction(() => {
-      const events = this.db
-        .prepare(
+      const events = prepared(
+          this.db,
           `SELECT e.id, e.received_at,
              CASE WHEN EXISTS (SELECT 1 FROM webhook_forwards f WHERE f.event_id = e.id AND f.target = @target) THEN NULL ELSE e.event END AS event
            FROM webhook_events e
@@ -99,7 +98,8 @@ export class SqliteDeadLetters implements SyncOf<DeadLetterStore> {
           afterId: batch.after?.id ?? 0,
           limit: batch.limit,
         }) as Array<{ id: number; received_at: number; event: string | null }>;
-      const insert = this.db.prepare(
+      const insert = prepared(
+        this.db,
         `INSERT INTO webhook_forwards (event_id, target, lane, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (event_id, target) DO NOTHING`,
       );
@@ -108,8 +108,7 @@ export class SqliteDeadLetters implements SyncOf<DeadLetterStore> {
       for (const e of events) {
         if (e.event !== null) queued += insert.run(e.id, batch.target, laneOf(e.event), batch.at.getTime(), batch.at.getTime()).changes;
       }
-      const dead = this.db
-        .prepare(`SELECT id FROM webhook_forwards WHERE target = ? AND event_id IN (SELECT value FROM json_each(?)) AND status IN ('rejected', 'expired')`)
+      const dead = prepared(this.db, `SELECT id FROM webhook_forwards WHERE target = ? AND event_id IN (SELECT value FROM json_each(?)) AND status IN ('rejected', 'expired')`)
         .pluck()
         .all(batch.target, idList(events.filter((e) => e.event === null).map((e) => e.id))) as number[];
       queued += this.requeue(dead, batch.at);
@@ -122,10 +121,9 @@ export class SqliteDeadLetters implements SyncOf<DeadLetterStore> {
   private requeue(ids: number[], at: Date): number {
     if (ids.length === 0) return 0;
     // Read first: RETURNING gives the row as it becomes, and the counts need the status it had.
-    const requeued = this.db
-      .prepare(`SELECT id, target, status FROM webhook_forwards WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('rejected', 'expired')`)
+    const requeued = prepared(this.db, `SELECT id, target, status FROM webhook_forwards WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('rejected', 'expired')`)
       .all(idList(ids)) as Array<{ id: number; target: string; status: string }>;
-    this.db.prepare(REQUEUE).run({ ids: idList(requeued.map((r) => r.id)), at: at.getTime() });
+    prepared(this.db, REQUEUE).run({ ids: idList(requeued.map((r) => r.id)), at: at.getTime() });
     for (const change of deadLetterChanges(requeued, -1)) this.counters.bump(change.name, change.by);
     return requeued.length;
   }

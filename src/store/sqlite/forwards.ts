@@ -6,6 +6,7 @@ import type { DeadLetterStatus, ForwardJob, ForwardQueue, GivenUp } from '../web
 import type { SyncOf } from './async-of';
 import { SqliteCounters } from './counters';
 import { idList } from './id-list';
+import { prepared } from './prepared';
 import { unsynced } from './unsynced';
 
 interface LaneHead {
@@ -32,8 +33,7 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
 
   claimForwardHeads(targets: string[], claim: Claim, limit: number): ForwardJob[] {
     return unsynced(this.db, this.db.transaction(() => {
-      const ids = this.db
-        .prepare(`SELECT id FROM webhook_forwards WHERE id IN (SELECT value FROM json_each(@heads)) AND ${CLAIMABLE} ORDER BY id LIMIT @limit`)
+      const ids = prepared(this.db, `SELECT id FROM webhook_forwards WHERE id IN (SELECT value FROM json_each(@heads)) AND ${CLAIMABLE} ORDER BY id LIMIT @limit`)
         .pluck()
         .all({ heads: idList(this.laneHeads(targets)), now: claim.now.getTime(), limit }) as number[];
       return this.claim(ids, claim);
@@ -42,12 +42,11 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
 
   claimNextInLane(target: string, lane: string, claim: Claim): ForwardJob | null {
     return unsynced(this.db, this.db.transaction(() => {
-      const head = this.db
-        .prepare(`SELECT id FROM webhook_forwards WHERE target = ? AND lane = ? AND status = 'pending' ORDER BY id LIMIT 1`)
+      const head = prepared(this.db, `SELECT id FROM webhook_forwards WHERE target = ? AND lane = ? AND status = 'pending' ORDER BY id LIMIT 1`)
         .pluck()
         .get(target, lane) as number | undefined;
       if (head === undefined) return null;
-      const claimable = this.db.prepare(`SELECT id FROM webhook_forwards WHERE id = @head AND ${CLAIMABLE}`).pluck().get({
+      const claimable = prepared(this.db, `SELECT id FROM webhook_forwards WHERE id = @head AND ${CLAIMABLE}`).pluck().get({
         head,
         now: claim.now.getTime(),
       }) as number | undefined;
@@ -58,8 +57,8 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
   renewForwardClaims(ids: number[], claim: Claim): void {
     if (ids.length === 0) return;
     unsynced(this.db, () =>
-      this.db
-        .prepare(
+      prepared(
+          this.db,
           `UPDATE webhook_forwards SET claimed_until = ?
            WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ? AND status = 'pending'`,
         )
@@ -69,7 +68,7 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
 
   releaseForwardClaim(id: number, worker: string): void {
     unsynced(this.db, () =>
-      this.db.prepare(`UPDATE webhook_forwards SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?`).run(id, worker),
+      prepared(this.db, `UPDATE webhook_forwards SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?`).run(id, worker),
     );
   }
 
@@ -88,11 +87,10 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
 
   private claim(ids: number[], claim: Claim): ForwardJob[] {
     if (ids.length === 0) return [];
-    this.db
-      .prepare(`UPDATE webhook_forwards SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT value FROM json_each(?))`)
+    prepared(this.db, `UPDATE webhook_forwards SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT value FROM json_each(?))`)
       .run(claim.worker, claim.until.getTime(), idList(ids));
-    const rows = this.db
-      .prepare(
+    const rows = prepared(
+        this.db,
         `SELECT f.id, f.target, f.lane, f.attempts, f.created_at, COALESCE(f.requeued_at, f.created_at) AS queued_at, e.key, e.event
          FROM webhook_forwards f JOIN webhook_events e ON e.id = f.event_id
          WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id`,
@@ -109,8 +107,8 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
 
   markForwardRetry(id: number, error: string, nextAttemptAt: Date): void {
     unsynced(this.db, () =>
-      this.db
-        .prepare(
+      prepared(
+          this.db,
           `UPDATE webhook_forwards SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL, claimed_until = NULL
            WHERE id = ? AND status = 'pending'`,
         )
@@ -133,8 +131,8 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
   }
 
   nextForwardDueAt(targets: string[]): Date | null {
-    const row = this.db
-      .prepare(
+    const row = prepared(
+        this.db,
         `SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) AS at FROM webhook_forwards
          WHERE id IN (SELECT value FROM json_each(?))`,
       )
@@ -148,8 +146,8 @@ export class SqliteForwards implements SyncOf<ForwardQueue> {
    * sent again (at least once).
    */
   private end(id: number, end: Ending): string | null {
-    const row = this.db
-      .prepare(
+    const row = prepared(
+        this.db,
         `UPDATE webhook_forwards SET status = @status, sent_at = @sentAt, last_error = @error, last_status = @httpStatus,
            given_up_at = @givenUpAt, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
          WHERE id = @id AND status = 'pending' RETURNING target`,
@@ -169,10 +167,11 @@ interface Ending {
 
 /** Every target with forwards pending, configured or not: one index seek per target, as lane heads are found. */
 export function pendingTargetsIn(db: Database.Database): string[] {
-  const first = db.prepare<[], { target: string }>(`SELECT target FROM webhook_forwards WHERE status = 'pending' ORDER BY target LIMIT 1`);
-  const next = db.prepare<[string], { target: string }>(
-    `SELECT target FROM webhook_forwards WHERE status = 'pending' AND target > ? ORDER BY target LIMIT 1`,
-  );
+  const first = prepared(db, `SELECT target FROM webhook_forwards WHERE status = 'pending' ORDER BY target LIMIT 1`) as Database.Statement<[], { target: string }>;
+  const next = prepared(db, `SELECT target FROM webhook_forwards WHERE status = 'pending' AND target > ? ORDER BY target LIMIT 1`) as Database.Statement<
+    [string],
+    { target: string }
+  >;
   const targets: string[] = [];
   for (let row = first.get(); row; row = next.get(row.target)) targets.push(row.target);
   return targets;
