@@ -165,8 +165,8 @@ export async function createService(config: Config, options: ServiceOptions): Pr
     missedCallDeadlineMs: options.missedCallDeadlineMs ?? 15 * 60_000,
     callForwarding: config.callForwarding,
     whatsapp: { verifyToken: config.whatsapp.verifyToken, intake: whatsapp.intake },
-    forwardTargets: whatsapp.forwarder.targets,
     redelivery: whatsapp.redelivery,
+    forwardTargets: whatsapp.forwarder.targets,
     bodies,
     page,
   });

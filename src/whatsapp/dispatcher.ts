@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics';
 import type { DispatchOutcome, InboxItem, WebhookStore } from '../store/webhook-store';
 import { dispatchLookups, planDispatch } from './dispatch-plan';
 import type { WhatsAppEvent } from './event';
+import type { IntakePressure } from './intake-pressure';
 import { readPost } from './read-post';
 
 const MAX_EVENTS_PER_TRANSACTION = 2_000;
@@ -34,6 +35,8 @@ export interface DispatcherDeps {
   pollMs: number;
   /** Stored POSTs read per transaction. */
   batchSize?: number;
+  /** Whether Meta's POSTs are arriving: dispatch then takes smaller batches and rests between them. */
+  pressure: IntakePressure;
 }
 
 /**
@@ -44,7 +47,6 @@ export interface DispatcherDeps {
  */
 export class WebhookDispatcher {
   private readonly loop: BackgroundLoop;
-  private lastKickAt = 0;
   private stopping = false;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -55,9 +57,8 @@ export class WebhookDispatcher {
     this.loop.start();
   }
 
-  /** A POST was stored: dispatch soon (and note that the intake is busy). */
+  /** A POST was stored: dispatch soon. */
   kick(): void {
-    this.lastKickAt = Date.now();
     this.loop.kick();
   }
 
@@ -77,7 +78,7 @@ export class WebhookDispatcher {
     while (!this.stopping) {
       const started = Date.now();
       const full = this.deps.batchSize ?? 100;
-      const result = await webhooks.dispatchInbox(this.intakeBusy() ? Math.min(BATCH_DURING_BURST, full) : full, {
+      const result = await webhooks.dispatchInbox(this.deps.pressure.intakeBusy() ? Math.min(BATCH_DURING_BURST, full) : full, {
         read: (items) => this.outcomesOf(items),
         lookups: dispatchLookups,
         plan: (outcomes, known) => planDispatch(outcomes, known, targets, clock.now()),
@@ -99,13 +100,8 @@ export class WebhookDispatcher {
    * catches up once the burst is over.
    */
   private async yieldToIntake(batchMs: number): Promise<void> {
-    if (this.intakeBusy()) await new Promise((resolve) => setTimeout(resolve, Math.max(1, REST_PER_BATCH_MS * batchMs)));
+    if (this.deps.pressure.intakeBusy()) await new Promise((resolve) => setTimeout(resolve, Math.max(1, REST_PER_BATCH_MS * batchMs)));
     else await new Promise((resolve) => setImmediate(resolve));
-  }
-
-  /** A POST arrived in the last 100 ms. */
-  private intakeBusy(): boolean {
-    return Date.now() - this.lastKickAt < 100;
   }
 
   /**

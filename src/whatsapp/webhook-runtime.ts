@@ -11,6 +11,7 @@ import type { InboxRecord, WebhookStore } from '../store/webhook-store';
 import { WebhookDispatcher } from './dispatcher';
 import type { WhatsAppEvent } from './event';
 import { Forwarder } from './forwarder';
+import { IntakePressure } from './intake-pressure';
 import { webhookIntake, type NodeHandler } from './intake';
 import { inboxRetention } from './inbox-retention';
 import type { RedeliveryDeps } from './redelivery';
@@ -65,6 +66,8 @@ export function createWebhookRuntime(
 ): WebhookRuntime {
   const { webhooks, signals, clock, logger, metrics, pollMs } = deps;
   const timeoutMs = options.forwardTimeoutMs ?? 30_000;
+  // Meta's POSTs go first: dispatch and forwarding read how hard they press on the one thread.
+  const pressure = new IntakePressure();
   const forwarder = new Forwarder({
     webhooks,
     sinks: sinksOf(config, options, timeoutMs),
@@ -76,6 +79,7 @@ export function createWebhookRuntime(
     pollMs,
     worker: deps.instance,
     leaseMs: deps.leaseMs,
+    pressure,
   });
   const dispatcher = new WebhookDispatcher({
     webhooks,
@@ -85,6 +89,7 @@ export function createWebhookRuntime(
     metrics,
     onEvents: () => signals.publish('forwards'),
     pollMs,
+    pressure,
   });
   const retention = inboxRetention({ webhooks, logger, retentionDays: config.inboxRetentionDays });
   const redelivery: RedeliveryDeps = {
@@ -111,7 +116,13 @@ export function createWebhookRuntime(
     logger,
     metrics,
   });
-  const unsubscribe = [signals.subscribe('inbox', () => dispatcher.kick()), signals.subscribe('forwards', () => forwarder.kick())];
+  const unsubscribe = [
+    signals.subscribe('inbox', () => {
+      pressure.notePost();
+      dispatcher.kick();
+    }),
+    signals.subscribe('forwards', () => forwarder.kick()),
+  ];
   return {
     intake,
     dispatcher,

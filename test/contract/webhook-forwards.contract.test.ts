@@ -1,10 +1,13 @@
+import pg from 'pg';
+import { NEXT_IN_LANE } from '../../src/store/postgres/forwards';
 import type { Stores } from '../../src/store/stores';
 import type { ForwardJob, WebhookStore } from '../../src/store/webhook-store';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
 import { readWebhookOverview } from '../../src/whatsapp/overview';
 import { forwardOutcome } from '../../src/whatsapp/webhook-counters';
+import { PHONE_NUMBER_ID, textBatch } from '../helpers/meta-payloads';
 import { fixtureWire } from '../helpers/meta-wire';
-import { describeEachBackend } from './backends';
+import { describeEachBackend, onlyOn } from './backends';
 import { claimAt } from './claim-at';
 import { receive as receiveWith } from './dispatch-helpers';
 import { only, HOOK_A, HOOK_B, PHONE_1, PHONE_2, TARGETS } from './shared';
@@ -19,7 +22,7 @@ const WABA = '102290129340398';
 
 const describeJob = (job: ForwardJob) => [job.target, job.lane, job.eventId];
 
-describeEachBackend('webhook forwards', (database) => {
+describeEachBackend('webhook forwards', (database, backend) => {
   let stores: Stores;
   let webhooks: WebhookStore;
 
@@ -186,4 +189,31 @@ describeEachBackend('webhook forwards', (database) => {
       expect(view.backlog).toBe(1);
     });
   });
+
+  onlyOn('postgres', backend)(
+    "claims a lane's next event through the pending-forwards index, however many the lane has sent since the statistics were taken",
+    async () => {
+      // 3,000 events on one lane, analysed while all were owed; then all but the last 3 sent, as a
+      // backfill's sending leaves them before autovacuum analyses again.
+      await receive([0, 1, 2].map((i) => textBatch(1000, { first: i * 1000 })), { targets: [HOOK_A] });
+      const { location } = database();
+      if (location.backend !== 'postgres') throw new Error('a PostgreSQL test ran on SQLite');
+      const client = new pg.Client({ connectionString: location.url });
+      await client.connect();
+      try {
+        await client.query('ANALYZE webhook_forwards');
+        await client.query(`UPDATE webhook_forwards SET status = 'sent', sent_at = now() WHERE id < (SELECT max(id) - 2 FROM webhook_forwards)`);
+        const claim = claimAt(T0);
+        const plan = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${NEXT_IN_LANE}`, [HOOK_A, claim.now, claim.worker, claim.until, PHONE_NUMBER_ID]);
+        const text = JSON.stringify(plan.rows[0]?.['QUERY PLAN']);
+        expect(text).toContain('"Index Name":"webhook_forwards_queue"');
+        // The primary key is used only to look the head up by its id, never walked with the lane as a filter.
+        expect(text).not.toMatch(/"Index Name":"webhook_forwards_pkey"[^}]*"Filter":"[^"]*lane/);
+      } finally {
+        await client.end();
+      }
+      const next = await nextInLane(HOOK_A, PHONE_NUMBER_ID, T0);
+      expect(next?.eventId).toBe('message:wamid.TEST00002997');
+    },
+  );
 });

@@ -6,8 +6,10 @@ import type { Stores } from '../../src/store/stores';
 import type { ForwardJob, WebhookStore } from '../../src/store/webhook-store';
 import { dispatchLookups, planDispatch } from '../../src/whatsapp/dispatch-plan';
 import { Forwarder } from '../../src/whatsapp/forwarder';
+import { IntakePressure } from '../../src/whatsapp/intake-pressure';
 import { normalizePayload } from '../../src/whatsapp/normalize';
 import type { Sink } from '../../src/whatsapp/sinks';
+import { textBatch } from '../helpers/meta-payloads';
 import { fixtureWire } from '../helpers/meta-wire';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 
@@ -27,7 +29,11 @@ afterEach(async () => {
 
 /** Stores the text fixture and dispatches it: one forward owed to TARGET. */
 async function oneEventOwed(webhooks: WebhookStore): Promise<void> {
-  const body = fixtureWire('text');
+  await eventsOwed(webhooks, fixtureWire('text'));
+}
+
+/** Stores `body` as one POST and dispatches it: a forward owed to TARGET per event. */
+async function eventsOwed(webhooks: WebhookStore, body: Buffer): Promise<void> {
   await webhooks.appendToInbox([{ receivedAt: now(), body, contentType: 'application/json', signature: null, signedWith: 'current', rehearsal: false }]);
   await webhooks.dispatchInbox(1, {
     read: (items) =>
@@ -41,7 +47,7 @@ async function oneEventOwed(webhooks: WebhookStore): Promise<void> {
   });
 }
 
-function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: number; recordPatienceMs?: number } = {}): Forwarder {
+function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: number; recordPatienceMs?: number; pressure?: IntakePressure } = {}): Forwarder {
   return new Forwarder({
     webhooks,
     sinks: [sink],
@@ -54,6 +60,7 @@ function forwarderWith(webhooks: WebhookStore, sink: Sink, options: { leaseMs?: 
     worker: 'test-instance',
     leaseMs: options.leaseMs ?? 30_000,
     recordPatienceMs: options.recordPatienceMs,
+    pressure: options.pressure,
   });
 }
 
@@ -103,5 +110,30 @@ describe('the forwarder', () => {
     await forwarder.stop();
     expect(delivered).toEqual(['message:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzNzJFQTA4Q0FCMzNFNzFDMDJDNgA=']);
     expect(await stores.webhooks.nextForwardDueAt([TARGET])).toBeNull();
+  });
+
+  it("gives way to Meta's POSTs before each of a lane's events, and still sends them all in order", async () => {
+    await eventsOwed(stores.webhooks, textBatch(5, { first: 0 }));
+    const steps: string[] = [];
+    // Always pressed: the forwarder asks before every next event, and goes on when told.
+    class Pressed extends IntakePressure {
+      override giveWay(): Promise<boolean> {
+        steps.push('gave way');
+        return Promise.resolve(true);
+      }
+    }
+    const forwarder = forwarderWith(
+      stores.webhooks,
+      { target: TARGET, deliver: (job) => Promise.resolve(void steps.push(job.eventId)) },
+      { pressure: new Pressed() },
+    );
+    forwarder.start();
+    for (let i = 0; i < 200 && steps.length < 10; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await forwarder.stop();
+    const sent = steps.filter((s) => s !== 'gave way');
+    expect(sent).toHaveLength(5);
+    expect(sent).toEqual([...sent].sort());
+    // Each event sent, then the lane gives way before it claims the next.
+    expect(steps).toEqual(sent.flatMap((id) => [id, 'gave way']));
   });
 });
