@@ -1,10 +1,12 @@
+import pg from 'pg';
+import { BACKFILL_EVENTS } from '../../src/store/postgres/dead-letters';
 import type { Stores } from '../../src/store/stores';
 import type { BackfillPosition, DeadLetterStatus, ForwardJob, WebhookStore } from '../../src/store/webhook-store';
 import { laneOf } from '../../src/whatsapp/dispatch-plan';
 import type { WhatsAppEvent } from '../../src/whatsapp/event';
 import { forwardOutcome } from '../../src/whatsapp/webhook-counters';
 import { fixtureWire } from '../helpers/meta-wire';
-import { describeEachBackend } from './backends';
+import { describeEachBackend, onlyOn } from './backends';
 import { claimAt } from './claim-at';
 import { receive as receiveWith } from './dispatch-helpers';
 import { textBatch } from './posts';
@@ -20,7 +22,7 @@ const HOOK_C = 'https://hooks.example.com/c';
 
 const laneOfStored = (event: string) => laneOf(JSON.parse(event) as WhatsAppEvent);
 
-describeEachBackend('dead letters, replay and backfill', (database) => {
+describeEachBackend('dead letters, replay and backfill', (database, backend) => {
   let stores: Stores;
   let webhooks: WebhookStore;
 
@@ -246,5 +248,25 @@ describeEachBackend('dead letters, replay and backfill', (database) => {
       expect(results.reduce((n, r) => n + r.queued, 0)).toBe(30);
       expect(await drain(HOOK_C, [PHONE_1], at(60_000))).toHaveLength(30);
     });
+  });
+
+  onlyOn('postgres', backend)("reads whether a backfill's target has each event with one seek per event, not a pass over every forward", async () => {
+    // 3,000 events, each owed to both targets: 6,000 forwards that a hashed EXISTS would read on every batch.
+    await receive([textBatch(1000, 'wamid.plan-a'), textBatch(1000, 'wamid.plan-b'), textBatch(1000, 'wamid.plan-c')]);
+    const { location } = database();
+    if (location.backend !== 'postgres') throw new Error('a PostgreSQL test ran on SQLite');
+    const client = new pg.Client({ connectionString: location.url });
+    await client.connect();
+    try {
+      await client.query('ANALYZE');
+      await client.query('BEGIN');
+      const plan = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${BACKFILL_EVENTS}`, [HOOK_A, T0, new Date(0), 0, 250]);
+      await client.query('ROLLBACK');
+      const text = JSON.stringify(plan.rows[0]?.['QUERY PLAN']);
+      expect(text).toContain('"Index Name":"webhook_forwards_one_per_target"');
+      expect(text).not.toMatch(/"Node Type":"Seq Scan"[^}]*"Relation Name":"webhook_forwards"/);
+    } finally {
+      await client.end();
+    }
   });
 });
