@@ -342,10 +342,12 @@ async function phaseRound(bench: Bench, phase: Phase, r: number, profiled: boole
       },
     );
     phase.backfill.push(await round(service, DURATION, phase.rate));
+    // Counted as the round ends: the backfill may answer after it, and what goes out then is not the round's.
+    const sentInRound = await bench.receiver.got(new URL(target).pathname);
     if (profiled) bench.windows.backfill = { fromUs, toUs: monotonicUs() };
     const answer = await asked;
     if (answer.status !== 200) throw new Error(`the backfill answered ${answer.status}: ${answer.body.message ?? ''}`);
-    phase.backfills.push({ queued: answer.body.queued ?? 0, ms: answer.ms, sentInRound: await bench.receiver.got(new URL(target).pathname) });
+    phase.backfills.push({ queued: answer.body.queued ?? 0, ms: answer.ms, sentInRound });
     phase.rss.push(Math.max(...service.child.ticks.slice(ticksBefore).map((t) => t.rss)));
     progress(
       `${phase.name}, round ${r}: bare ${phase.bare.at(-1)?.rps.toFixed(0)} req/s, idle ${phase.idle.at(-1)?.rps.toFixed(0)} req/s, ` +
