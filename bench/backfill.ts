@@ -18,7 +18,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import pino from 'pino';
 import { freePort } from '../src/embedded/free-port';
 import { createService } from '../src/service';
@@ -42,7 +41,9 @@ import {
   serveInChild,
   startChild,
   summariseProfile,
+  webhookRound,
   type ChildTarget,
+  type LoadRound,
   type ProfileRow,
   type Window,
 } from './common';
@@ -68,16 +69,13 @@ const TEMPLATE = textBatch(1, { first: 0 }).toString('utf8');
 const FIRST_LIVE_EVENT = 50_000_000;
 let nextEvent = FIRST_LIVE_EVENT;
 
-interface Round {
-  rps: number;
-  latencies: number[];
-  non2xx: number;
+interface Round extends LoadRound {
   /** The share of the round the target's event loop was busy (CPU work and blocking calls alike). */
   loopBusy: number;
 }
 
 /** `load` against a target child, with the share of it the child's event loop was busy. */
-async function loaded(child: ChildTarget, load: () => Promise<Omit<Round, 'loopBusy'>>): Promise<Round> {
+async function loaded(child: ChildTarget, load: () => Promise<LoadRound>): Promise<Round> {
   const before = await child.sample(`before ${nextSample}`);
   const fromMs = performance.now();
   const result = await load();
@@ -86,38 +84,14 @@ async function loaded(child: ChildTarget, load: () => Promise<Omit<Round, 'loopB
 }
 let nextSample = 0;
 
-/** A new signed POST of one text message, past the stored events. */
-function nextPost(): { body: string; signature: string } {
-  const body = TEMPLATE.replace(messageId(0), messageId(nextEvent++));
-  return { body, signature: signPayload(BENCH_SECRETS.WHATSAPP_APP_SECRET, body) };
-}
+/** A new POST of one text message, past the stored events. */
+const nextBody = (): string => TEMPLATE.replace(messageId(0), messageId(nextEvent++));
 
 /** A round of `seconds` against `target`: as fast as the connections are answered, or `rate` POSTs a second. */
 function round(target: { url: string; child: ChildTarget }, seconds = DURATION, rate?: number): Promise<Round> {
-  return loaded(target.child, () => (rate ? steadyRound(target.url, seconds, rate) : fullRound(target.url, seconds)));
+  return loaded(target.child, () => (rate ? steadyRound(target.url, seconds, rate) : webhookRound(target.url, CONNECTIONS, seconds, nextBody)));
 }
 
-/** autocannon at CONNECTIONS connections, each sending its next POST as soon as the last is answered. */
-function fullRound(url: string, seconds: number): Promise<Omit<Round, 'loopBusy'>> {
-  const latencies: number[] = [];
-  const request: autocannon.Request = {
-    method: 'POST',
-    path: WEBHOOK_PATH,
-    setupRequest: (req) => {
-      const { body, signature } = nextPost();
-      return { ...req, body, headers: { ...req.headers, 'content-type': 'application/json', 'x-hub-signature-256': signature } };
-    },
-  };
-  return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: [request] }, (error: unknown, result) => {
-      if (error) reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`));
-      else resolve({ rps: result['2xx'] / result.duration, latencies, non2xx: result.non2xx + result.errors + result.timeouts });
-    });
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status >= 200 && status <= 299) latencies.push(ms);
-    });
-  });
-}
 
 /**
  * `rate` POSTs a second, evenly spaced, each timed from when it was due to its answer, over up to
@@ -125,7 +99,7 @@ function fullRound(url: string, seconds: number): Promise<Omit<Round, 'loopBusy'
  * back to back at the start of each second, and the queue it makes was most of what it measured
  * (the bare server's p99 was 31 ms at 250 a second).
  */
-function steadyRound(url: string, seconds: number, rate: number): Promise<Omit<Round, 'loopBusy'>> {
+function steadyRound(url: string, seconds: number, rate: number): Promise<LoadRound> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies: number[] = [];
   let non2xx = 0;
@@ -140,7 +114,8 @@ function steadyRound(url: string, seconds: number, rate: number): Promise<Omit<R
       resolve({ rps: answered / seconds, latencies, non2xx });
     };
     const send = (dueAt: number) => {
-      const { body, signature } = nextPost();
+      const body = nextBody();
+      const signature = signPayload(BENCH_SECRETS.WHATSAPP_APP_SECRET, body);
       const req = http.request(`${url}${WEBHOOK_PATH}`, {
         method: 'POST',
         agent,

@@ -4,7 +4,10 @@ import { fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import autocannon from 'autocannon';
 import { loadConfig, type Config } from '../src/config';
+import { WEBHOOK_PATH } from '../src/whatsapp/routes';
+import { signPayload } from '../src/whatsapp/sign';
 
 /**
  * Every secret the service takes, set explicitly: local mode (NODE_ENV unset) would otherwise
@@ -325,4 +328,38 @@ export async function serveBareInChild(port: number): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   serveInChild(() => new Promise((resolve) => server.close(() => resolve())));
+}
+
+/** One round of load: answered POSTs a second, each answered one's time, and what was not answered 2xx. */
+export interface LoadRound {
+  rps: number;
+  latencies: number[];
+  non2xx: number;
+}
+
+/**
+ * Signed webhook POSTs (`nextBody()`, signed with the bench's app secret) from autocannon at
+ * `connections` connections for `seconds`, each sending its next as soon as the last is answered.
+ * Latencies are autocannon's per-response times, which its own summary rounds to whole ms.
+ */
+export function webhookRound(url: string, connections: number, seconds: number, nextBody: () => string): Promise<LoadRound> {
+  const latencies: number[] = [];
+  const request: autocannon.Request = {
+    method: 'POST',
+    path: WEBHOOK_PATH,
+    setupRequest: (req) => {
+      const body = nextBody();
+      const signature = signPayload(BENCH_SECRETS.WHATSAPP_APP_SECRET, body);
+      return { ...req, body, headers: { ...req.headers, 'content-type': 'application/json', 'x-hub-signature-256': signature } };
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections, duration: seconds, requests: [request] }, (error: unknown, result) => {
+      if (error) reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`));
+      else resolve({ rps: result['2xx'] / result.duration, latencies, non2xx: result.non2xx + result.errors + result.timeouts });
+    });
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status <= 299) latencies.push(ms);
+    });
+  });
 }

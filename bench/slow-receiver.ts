@@ -9,13 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import pino from 'pino';
 import { startEventReceiver, type EventReceiver } from '../src/embedded/event-receiver';
 import { freePort } from '../src/embedded/free-port';
 import { createService } from '../src/service';
-import { WEBHOOK_PATH } from '../src/whatsapp/routes';
-import { signPayload } from '../src/whatsapp/sign';
 import { messageId, textBatch } from '../test/helpers/meta-payloads';
 import {
   BENCH_SECRETS,
@@ -29,7 +26,9 @@ import {
   serveInChild,
   startChild,
   summariseProfile,
+  webhookRound,
   type ChildTarget,
+  type LoadRound,
 } from './common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -45,32 +44,8 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 const TEMPLATE = textBatch(1, { first: 0 }).toString('utf8');
 let nextEvent = 1;
 
-interface Round {
-  rps: number;
-  latencies: number[];
-  non2xx: number;
-}
-
-function round(url: string, seconds = DURATION): Promise<Round> {
-  const latencies: number[] = [];
-  const request: autocannon.Request = {
-    method: 'POST',
-    path: WEBHOOK_PATH,
-    setupRequest: (req) => {
-      const body = TEMPLATE.replace(messageId(0), messageId(nextEvent++));
-      const signature = signPayload(BENCH_SECRETS.WHATSAPP_APP_SECRET, body);
-      return { ...req, body, headers: { ...req.headers, 'content-type': 'application/json', 'x-hub-signature-256': signature } };
-    },
-  };
-  return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: [request] }, (error: unknown, result) => {
-      if (error) reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`));
-      else resolve({ rps: result['2xx'] / result.duration, latencies, non2xx: result.non2xx + result.errors + result.timeouts });
-    });
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status >= 200 && status <= 299) latencies.push(ms);
-    });
-  });
+function round(url: string, seconds = DURATION): Promise<LoadRound> {
+  return webhookRound(url, CONNECTIONS, seconds, () => TEMPLATE.replace(messageId(0), messageId(nextEvent++)));
 }
 
 type Role = 'bare' | 'service' | 'service, receiver slow';
@@ -80,7 +55,7 @@ interface Target {
   url: string;
   child: ChildTarget;
   dataDir: string;
-  rounds: Round[];
+  rounds: LoadRound[];
 }
 
 async function startTarget(role: Role, forwardUrl: string, nodeFlags: string[] = []): Promise<Target> {
